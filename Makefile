@@ -1,0 +1,70 @@
+# stackcraft.openstack -- developer entry points.
+#   make test   lint, unit tests, ansible-test sanity, collection build and
+#               the Molecule scenarios (creates .venv and host tools itself)
+#   make aio    all-in-one cloud on a disposable machine (see README)
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV      ?= $(CURDIR)/.venv
+PYTHON    ?= python3
+BUILD     := $(CURDIR)/build
+# ansible-test and the unit tests import the collection as
+# ansible_collections.stackcraft.openstack: they run in a copy placed so.
+COPY_ROOT := $(BUILD)/tree
+COPY      := $(COPY_ROOT)/ansible_collections/stackcraft/openstack
+# Playbooks and Molecule find the collection through this symlink.
+COLL_ROOT := $(BUILD)/collections
+
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
+export ANSIBLE_FORCE_COLOR := 0
+export PY_COLORS := 0
+
+.PHONY: help venv collection-link tree lint unit sanity build host molecule test clean
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+$(VENV)/.stamp: requirements.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.stamp
+
+collection-link:
+	mkdir -p $(COLL_ROOT)/ansible_collections/stackcraft
+	ln -sfn $(CURDIR) $(COLL_ROOT)/ansible_collections/stackcraft/openstack
+
+# A copy of the tracked (and new, not ignored) files only: no .venv, no build.
+tree:
+	rm -rf $(COPY_ROOT) && mkdir -p $(COPY)
+	git ls-files -z --cached --others --exclude-standard \
+	  | while IFS= read -r -d '' f; do [ -e "$$f" ] && printf '%s\0' "$$f"; done \
+	  | tar -c --null -T - -f - | tar -x -C $(COPY) -f -
+
+lint: venv collection-link
+	ansible-lint --offline
+
+unit: venv tree
+	cd $(COPY) && PYTHONPATH=$(COPY_ROOT) python -m pytest -q -p no:cacheprovider tests/unit
+
+sanity: venv tree
+	cd $(COPY) && ansible-test sanity --local --python 3.11 --requirements --color no
+
+build: venv tree
+	mkdir -p $(BUILD)/dist
+	ansible-galaxy collection build --force --output-path $(BUILD)/dist $(COPY)
+
+# Host tools for the test machines (debootstrap, nspawn, libvirt, bridge, apt cache).
+host:
+	tests/harness/host-setup
+
+molecule: venv collection-link host
+	tests/harness/run-scenarios
+
+test: lint unit sanity build molecule
+
+clean:
+	rm -rf $(BUILD)
