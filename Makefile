@@ -21,7 +21,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
-.PHONY: help venv collection-link tree lint unit sanity build host molecule test clean
+.PHONY: help venv collection-link tree lint unit sanity sanity-prep build host molecule test clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -50,8 +50,21 @@ lint: venv collection-link
 unit: venv tree
 	cd $(COPY) && PYTHONPATH=$(COPY_ROOT) python -m pytest -q -p no:cacheprovider tests/unit
 
-sanity: venv tree
-	cd $(COPY) && ansible-test sanity --local --python 3.11 --requirements --color no
+# ansible-test fetches its pip bootstrap script from a host we cannot reach;
+# seed its cache with an equivalent built on PyPI's pip wheel.
+ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
+ANSIBLE_TEST_PIP   := $(shell sed -n "s/^ *pip='\(.*\)',/\1/p" $(wildcard $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py) 2>/dev/null)
+
+sanity-prep: venv
+	mkdir -p $(ANSIBLE_TEST_CACHE)
+	test -n "$(ANSIBLE_TEST_PIP)"
+	ls $(ANSIBLE_TEST_CACHE)/pip-$(ANSIBLE_TEST_PIP)-py3-none-any.whl >/dev/null 2>&1 \
+	  || pip download -q --no-deps --only-binary=:all: -d $(ANSIBLE_TEST_CACHE) pip==$(ANSIBLE_TEST_PIP)
+	install -m 0644 tests/tools/get_pip_offline.py $(ANSIBLE_TEST_CACHE)/get_pip_$(subst .,_,$(ANSIBLE_TEST_PIP)).py
+
+# ansible-test lists files with git: the copy gets a repository of its own.
+sanity: sanity-prep tree
+	cd $(COPY) && git init -q . && ansible-test sanity --local --python 3.11 --requirements --color no
 
 build: venv tree
 	mkdir -p $(BUILD)/dist
