@@ -53,6 +53,9 @@ _COMMENTED_OPTION_RE = re.compile(r'^[#;](?P<space> ?)(?P<key>[A-Za-z0-9_.-]+)\s
 # first '=' or ':'.  The value keeps any ';' so that it compares as oslo reads it.
 _OPTION_RE = re.compile(r'^(?P<key>[^:=\s\[][^:=]*?)(?P<sep>\s*[:=]\s*)(?P<value>.*)$')
 
+# The password of user:password@ in a URL (the part base.mask_url_password masks).
+_URL_PASSWORD_RE = re.compile(r'(?:://|,)[^:/@,\s]*:(?P<password>[^@\s]*)@')
+
 PRESENT = 'present'
 ABSENT = 'absent'
 
@@ -73,6 +76,22 @@ def mask_value(key, value):
     if is_secret_key(key):
         return MASK
     return mask_url_password(value)
+
+
+def secret_values(settings):
+    """Every secret in ``settings``: string values of secret-looking keys
+    and passwords inside URLs.  Tolerates malformed settings, so that secrets
+    can be hidden before the settings are validated."""
+    found = []
+    for options in (settings.values() if isinstance(settings, dict) else []):
+        for key, value in (options.items() if isinstance(options, dict) else []):
+            for item in (value if isinstance(value, (list, tuple)) else [value]):
+                if not isinstance(item, string_types):
+                    continue
+                if is_secret_key(str(key)):
+                    found.append(item)
+                found.extend(m.group('password') for m in _URL_PASSWORD_RE.finditer(item))
+    return [value for value in found if value]
 
 
 # --------------------------------------------------------------------------

@@ -231,12 +231,16 @@ class IniSettings(StackcraftModule):
     def run(self):
         if not ini.HAS_INIPARSE:
             raise ModuleError(missing_required_lib('iniparse'), exception=ini.INIPARSE_IMPORT_ERROR)
+        # Secrets given in settings are masked everywhere in the output, the
+        # invocation arguments shown with -vvv and error messages included.
+        for secret in ini.secret_values(self.params['settings']):
+            self.add_secret(secret)
+            self.module.no_log_values.add(secret)
         path = self.params['path']
         try:
             ops = ini.normalize_settings(self.params['settings'], self.params['state'])
         except ini.IniError as exc:
             raise ModuleError('settings: %s' % exc)
-        self._hide_secrets(ops)
 
         exists = os.path.exists(path)
         if exists and not os.path.isfile(path):
@@ -268,15 +272,6 @@ class IniSettings(StackcraftModule):
                 after_header='%s (content)' % path,
             )
         return result
-
-    def _hide_secrets(self, ops):
-        # Secret values given in settings are masked everywhere in the output,
-        # the invocation arguments shown with -vvv included.
-        for op in ops:
-            if len(op) == 4 and op[3] and ini.is_secret_key(op[2]):
-                for value in op[3]:
-                    self.add_secret(value)
-                    self.module.no_log_values.add(value)
 
     @staticmethod
     def _read(path):

@@ -576,3 +576,16 @@ def test_mask_text():
     assert masked == ('[DEFAULT]\ntransport_url = %s\n#password = %s\npassword=\n'
                       'my_ip = 10.0.0.1\nbackend_argument = url:redis://u:%s@h\n# Example: rabbit://rabbitmq:%s@127.0.0.1:5672//\n'
                       % (MASK, MASK, MASK, MASK))
+
+
+def test_secret_values():
+    settings = {
+        'DEFAULT': {'transport_url': ['rabbit://nova:rpw@a:5672,nova:rpw2@b:5672/'], 'debug': True, 'use_token': True},
+        'keystone_authtoken': {'password': 'kspw', 'memcache_secret_key': 'mk', 'username': 'nova', 'auth_url': 'http://ctl:5000'},
+        'cache': {'backend_argument': 'url:redis://u:redispw@h:6379'},
+        'odd': ['not', 'a', 'dict'],
+        'gone': None,
+    }
+    assert sorted(ini.secret_values(settings)) == sorted([
+        'rabbit://nova:rpw@a:5672,nova:rpw2@b:5672/', 'rpw', 'rpw2', 'kspw', 'mk', 'redispw'])
+    assert ini.secret_values('not a dict') == []
