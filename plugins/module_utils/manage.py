@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# Copyright: stackcraft developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Helpers for modules that drive the OpenStack ``*-manage`` commands.
+
+keystone-manage and nova-manage print their results (and most of their
+errors) on stdout, often as PrettyTable tables, and signal failure by exit
+code.  This module runs them through StackcraftModule.run_command (so every
+message is masked), turns unexpected exit codes into ModuleError with the
+useful part of both streams, parses their tables, and registers the
+passwords embedded in URLs as secrets.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit
+
+from ansible_collections.stackcraft.openstack.plugins.module_utils.base import ModuleError
+
+# user:password@ in every host of a (possibly comma separated) URL netloc.
+_NETLOC_PASSWORD_RE = re.compile(r'(?:^|,)[^:/@,]*:([^@]*)@')
+_SCHEME_RE = re.compile(r'^[A-Za-z][A-Za-z0-9+.\-]*://')
+
+
+def url_passwords(url):
+    """Passwords found in ``url``, both as written and percent-decoded.
+
+    Handles oslo.messaging's multi-host form
+    ``rabbit://u1:p1@h1:5672,u2:p2@h2:5672/vhost``.
+    """
+    if not url or not _SCHEME_RE.match(url):
+        return []
+    netloc = url.split('://', 1)[1]
+    # The netloc ends at the first '/', '?' or '#' after the last '@'.
+    at = netloc.rfind('@')
+    end = len(netloc)
+    for sep in '/?#':
+        pos = netloc.find(sep, at + 1)
+        if pos != -1:
+            end = min(end, pos)
+    found = []
+    for password in _NETLOC_PASSWORD_RE.findall(netloc[:end]):
+        for candidate in (password, unquote(password)):
+            if candidate and candidate not in found:
+                found.append(candidate)
+    return found
+
+
+def register_url_secrets(stackmodule, url):
+    """Mask the passwords of ``url`` in results and in Ansible's own output.
+
+    add_secret covers what run() returns; no_log_values also covers the
+    ``invocation`` block that AnsibleModule adds from the raw parameters.
+    """
+    for password in url_passwords(url):
+        stackmodule.add_secret(password)
+        stackmodule.module.no_log_values.add(password)
+
+
+def is_url(value, schemes=None):
+    """True when ``value`` looks like scheme://... (optionally a given scheme)."""
+    if not value or not _SCHEME_RE.match(value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    scheme = parts.scheme.split('+', 1)[0].lower()
+    return schemes is None or scheme in schemes
+
+
+def parse_table(text):
+    """Parse the first PrettyTable in ``text`` into a list of dicts.
+
+    Column boundaries are taken from the ``+----+----+`` border, not by
+    splitting on ``|``, so a value containing ``|`` is still read whole.
+    Lines before the table (warnings, notices) are ignored.  Returns [] when
+    the text holds a table without rows, and None when it holds no table.
+    """
+    lines = text.splitlines()
+    start = None
+    for idx, line in enumerate(lines):
+        if re.match(r'^\+(-+\+)+\s*$', line.rstrip()):
+            start = idx
+            break
+    if start is None:
+        return None
+    border = lines[start].rstrip()
+    cuts = [pos for pos, char in enumerate(border) if char == '+']
+    spans = list(zip(cuts[:-1], cuts[1:]))
+
+    def cells(line):
+        return [line[a + 1:b].strip() for a, b in spans]
+
+    header = None
+    rows = []
+    borders = 0
+    for line in lines[start + 1:]:
+        if line.startswith('+'):
+            borders += 1
+            # border, header, border, rows..., border: the table ends here.
+            if borders == 2:
+                break
+            continue
+        if not line.startswith('|'):
+            break
+        if header is None:
+            header = cells(line)
+        else:
+            rows.append(dict(zip(header, cells(line))))
+    return rows
+
+
+class ManageCommand(object):
+    """Runs one ``*-manage`` binary with fixed leading options.
+
+    ``base_argv`` is e.g. ['nova-manage', '--config-file', '/etc/nova/nova.conf'].
+    """
+
+    def __init__(self, stackmodule, base_argv, environ=None):
+        self.stackmodule = stackmodule
+        self.base_argv = list(base_argv)
+        self.environ = dict(environ or {})
+
+    def run(self, args, ok_rcs=(0,), explain=None, environ=None, data=None):
+        """Run base_argv + args; return (rc, stdout, stderr).
+
+        An exit code outside ``ok_rcs`` raises ModuleError whose message
+        holds the (masked) command, the exit code, ``explain[rc]`` when
+        given, and the last lines of stdout and stderr: nova-manage prints
+        its own error messages on stdout, Python warnings go to stderr.
+        """
+        argv = self.base_argv + list(args)
+        env = dict(self.environ)
+        env.update(environ or {})
+        kwargs = {'environ_update': env} if env else {}
+        if data is not None:
+            kwargs['data'] = data
+        rc, out, err = self.stackmodule.run_command(argv, check_rc=False, **kwargs)
+        if rc not in ok_rcs:
+            meaning = (explain or {}).get(rc)
+            detail = tail(out, err)
+            msg = 'Command %s failed with rc=%d%s%s' % (
+                ' '.join(argv), rc, ' (%s)' % meaning if meaning else '', ': %s' % detail if detail else '')
+            raise ModuleError(msg, rc=rc, stdout=out, stderr=err)
+        return rc, out, err
+
+
+def tail(out, err, lines=12):
+    """The last ``lines`` non-empty lines of stdout, then of stderr."""
+    parts = []
+    for stream in (out, err):
+        kept = [line for line in (stream or '').splitlines() if line.strip()]
+        if kept:
+            parts.append('\n'.join(kept[-lines:]))
+    return '\n'.join(parts)
