@@ -188,7 +188,7 @@ def build_current(raw):
     def name_of(category, obj_id, size):
         """The key of a listed object, or a key of Unknown parts."""
         key = names.get(category, {}).get(obj_id)
-        if key is None or len(key) != size:
+        if key is None:
             return (None,) * (size - 1) + (Unknown(obj_id),)
         return key
 
