@@ -22,12 +22,10 @@ from ansible_collections.stackcraft.openstack.plugins.module_utils.base import M
 
 try:
     import openstack
-    from openstack import exceptions as sdk_exceptions
     HAS_OPENSTACKSDK = True
     OPENSTACKSDK_IMPORT_ERROR = None
 except ImportError:
     openstack = None
-    sdk_exceptions = None
     HAS_OPENSTACKSDK = False
     OPENSTACKSDK_IMPORT_ERROR = traceback.format_exc()
 

@@ -23,7 +23,7 @@ description:
     project to its domain, an assignment to its role, user or group and
     project or domain); a name must be listed in the same call or exist
     already.
-  - Deleting an object (O(state=absent) or O(prune)) also deletes what
+  - Deleting an object (V(state=absent) on an item, or O(prune)) also deletes what
     cannot exist without it (the endpoints of a service, the assignments of
     a user...); those deletions are listed in the result too.
   - Works with openstacksdk 0.101 (Debian 12) and later.
