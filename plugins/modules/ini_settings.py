@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: stackcraft developers
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -26,10 +26,10 @@ description:
     only when its content changes and never in check mode.
   - Values of options whose names look secret (C(password), C(secret), C(token), C(transport_url),
     C(connection), names ending in C(_key)...) and passwords inside URLs are masked in the diff, in
-    O(changes) and in messages.
+    RV(changes) and in messages.
 version_added: 0.1.0
 author:
-  - stackcraft developers
+  - stackcraft developers (@stackcraft)
 requirements:
   - iniparse (C(python3-iniparse) on Debian) on the target
 options:
