@@ -146,7 +146,8 @@ class ManageCommand(object):
             detail = tail(out, err)
             msg = 'Command %s failed with rc=%d%s%s' % (
                 ' '.join(argv), rc, ' (%s)' % meaning if meaning else '', ': %s' % detail if detail else '')
-            raise ModuleError(msg, rc=rc, stdout=out, stderr=err)
+            mask = self.stackmodule.mask
+            raise ModuleError(mask(msg), rc=rc, stdout=mask(out), stderr=mask(err))
         return rc, out, err
 
 

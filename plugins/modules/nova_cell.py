@@ -207,8 +207,10 @@ class NovaCell(StackcraftModule):
         name=dict(type='str'),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         cell0=dict(type='bool', default=False),
-        transport_url=dict(type='str'),
-        database_connection=dict(type='str'),
+        # no_log: AnsibleModule's own argument checks fail (and echo the
+        # arguments) before run() can register the passwords in the URLs.
+        transport_url=dict(type='str', no_log=True),
+        database_connection=dict(type='str', no_log=True),
         discover_hosts=dict(type='bool', default=False),
         by_service=dict(type='bool', default=False),
         force=dict(type='bool', default=False),
