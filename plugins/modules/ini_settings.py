@@ -91,6 +91,9 @@ notes:
     an option, a comment nor a continuation line) is an error naming the line; it is not modified.
   - Give O(mode), O(owner) and O(group) for files that hold secrets (Debian's C(/etc/nova/nova.conf)
     is C(root:nova 0640)).
+  - Secret values given in O(settings) are hidden in all output like C(no_log) values, the arguments
+    shown with C(-vvv) included; a change of only a secret value shows in RV(changes) but not as a diff
+    line, since both sides are masked.
 seealso:
   - module: community.general.ini_file
 '''
