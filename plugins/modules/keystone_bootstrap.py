@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: stackcraft developers
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -15,7 +15,7 @@ description:
   - Creates the Fernet token key repository (C(keystone-manage fernet_setup)) and the credential
     encryption key repository (C(keystone-manage credential_setup)) when they are not initialized yet,
     that is when the key file C(0) that keystone itself tests for is missing.
-  - Runs C(keystone-manage bootstrap) only when something it manages is missing or differs: the default
+  - Runs C(keystone-manage bootstrap) only when something it manages is missing or differs; it manages the default
     domain, the admin project, the admin user (missing, disabled or with another password), the roles
     C(reader), C(member) and the admin role with their implications, the admin role on the project
     and on the system, the region, the identity service and its endpoints.
@@ -27,7 +27,7 @@ description:
     never on the command line, and never appears in the result.
 version_added: 0.1.0
 author:
-  - stackcraft developers
+  - stackcraft developers (@stackcraft)
 requirements:
   - keystone (Debian package C(python3-keystone)) on the target, with its database synced (C(keystone-manage db_sync))
 options:
@@ -356,15 +356,15 @@ INTERFACES = ('public', 'internal', 'admin')
 
 class KeystoneBootstrap(StackcraftModule):
     argument_spec = dict(
-        keystone_manage=dict(type='str', default='keystone-manage'),
+        keystone_manage=dict(type='str', default='keystone-manage', no_log=False),
         python=dict(type='path'),
         config_files=dict(type='list', elements='path', default=['/etc/keystone/keystone.conf']),
         fernet_setup=dict(type='bool', default=True),
         credential_setup=dict(type='bool', default=True),
         fernet_key_repository=dict(type='path', default='/etc/keystone/fernet-keys'),
         credential_key_repository=dict(type='path', default='/etc/keystone/credential-keys'),
-        keystone_user=dict(type='str', default='keystone'),
-        keystone_group=dict(type='str', default='keystone'),
+        keystone_user=dict(type='str', default='keystone', no_log=False),
+        keystone_group=dict(type='str', default='keystone', no_log=False),
         bootstrap=dict(type='bool', default=True),
         admin_username=dict(type='str', default='admin'),
         admin_password=dict(type='str', no_log=True),

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: stackcraft developers
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -23,7 +23,7 @@ description:
     compared as they are but masked in the result, the diff and every error message.
 version_added: 0.1.0
 author:
-  - stackcraft developers
+  - stackcraft developers (@stackcraft)
 requirements:
   - nova-manage (Debian package C(nova-common)) on the target, configured for the API database
 options:
@@ -108,7 +108,7 @@ attributes:
     platforms: posix
 notes:
   - C(update_cell) always gets both C(--transport-url) and C(--database_connection) (the current value for the one
-    that is not changed): without them nova silently replaces the cell's values with the ones of its configuration file.
+    that is not changed), because without them nova silently replaces the cell's values with the ones of its configuration file.
   - Renaming, disabling and enabling cells is not handled.
 seealso:
   - name: nova-manage cell_v2

@@ -214,7 +214,11 @@ def base_cells():
 @pytest.fixture
 def nova(monkeypatch):
     fake = FakeNovaManage(base_cells())
-    monkeypatch.setattr(AnsibleModule, 'run_command', lambda self, argv, **kwargs: fake(self, argv, **kwargs))
+
+    def run_command(self, argv, **kwargs):
+        return fake(self, argv, **kwargs)
+
+    monkeypatch.setattr(AnsibleModule, 'run_command', run_command)
     return fake
 
 
