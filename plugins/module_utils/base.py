@@ -104,9 +104,14 @@ class StackcraftModule(object):
         self._extra_secrets = []
 
     def add_secret(self, value):
-        """Mask ``value`` in everything this module returns."""
+        """Mask ``value`` in everything this module returns.
+
+        no_log_values also covers the ``invocation`` block AnsibleModule
+        builds from the raw parameters.
+        """
         if isinstance(value, string_types) and value:
             self._extra_secrets.append(value)
+            self.module.no_log_values.add(value)
 
     @property
     def secrets(self):
