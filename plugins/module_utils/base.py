@@ -124,8 +124,11 @@ class StackcraftModule(object):
         """Run argv (no shell); on failure raise ModuleError with masked output."""
         rc, out, err = self.module.run_command(argv, **kwargs)
         if check_rc and rc != 0:
+            # Some tools (nova-manage) print the real error on stdout and
+            # only library warnings on stderr: keep both.
+            output = '; '.join(part.strip() for part in (out, err) if part and part.strip())
             raise ModuleError(
-                'Command %s failed with rc=%d: %s' % (self.mask(' '.join(argv)), rc, self.mask((err or out).strip())),
+                'Command %s failed with rc=%d: %s' % (self.mask(' '.join(argv)), rc, self.mask(output)),
                 rc=rc, stdout=self.mask(out), stderr=self.mask(err),
             )
         return rc, out, err
