@@ -19,6 +19,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.six import string_types
+from ansible.module_utils.six.moves.urllib.parse import unquote
 
 MASK = '********'
 
@@ -41,6 +42,23 @@ def mask_url_password(url):
     if not isinstance(url, string_types):
         return url
     return _URL_PASSWORD_RE.sub(lambda m: m.group('prefix') + MASK + m.group('at'), url)
+
+
+def url_passwords(url):
+    """Passwords in ``url``, both as written and percent-decoded.
+
+    Handles oslo.messaging's multi-host form
+    ``rabbit://u1:p1@h1:5672,u2:p2@h2:5672/vhost``.
+    """
+    if not isinstance(url, string_types):
+        return []
+    found = []
+    for match in _URL_PASSWORD_RE.finditer(url):
+        password = match.group('password')
+        for candidate in (password, unquote(password)):
+            if candidate and candidate not in found:
+                found.append(candidate)
+    return found
 
 
 def mask_secrets(value, secrets):
@@ -85,6 +103,16 @@ def collect_secrets(params, names):
     return found
 
 
+def tail(out, err, lines=12):
+    """The last ``lines`` non-empty lines of stdout, then of stderr."""
+    parts = []
+    for stream in (out, err):
+        kept = [line for line in (stream or '').splitlines() if line.strip()]
+        if kept:
+            parts.append('\n'.join(kept[-lines:]))
+    return '\n'.join(parts)
+
+
 class StackcraftModule(object):
     """Base class: subclasses set argument_spec and implement run()."""
 
@@ -113,6 +141,11 @@ class StackcraftModule(object):
             self._extra_secrets.append(value)
             self.module.no_log_values.add(value)
 
+    def add_url_secrets(self, url):
+        """Mask the passwords embedded in ``url``."""
+        for password in url_passwords(url):
+            self.add_secret(password)
+
     @property
     def secrets(self):
         return collect_secrets(self.params, self.secret_params) + self._extra_secrets
@@ -120,17 +153,21 @@ class StackcraftModule(object):
     def mask(self, value):
         return mask_secrets(value, self.secrets)
 
-    def run_command(self, argv, check_rc=True, **kwargs):
-        """Run argv (no shell); on failure raise ModuleError with masked output."""
+    def run_command(self, argv, check_rc=True, ok_rcs=(0,), explain=None, **kwargs):
+        """Run argv (no shell); return (rc, stdout, stderr).
+
+        With ``check_rc``, an exit code outside ``ok_rcs`` raises ModuleError
+        holding the masked command, the exit code, ``explain[rc]`` when given
+        and the last lines of both streams: some tools (nova-manage) print
+        their real error on stdout and only library warnings on stderr.
+        """
         rc, out, err = self.module.run_command(argv, **kwargs)
-        if check_rc and rc != 0:
-            # Some tools (nova-manage) print the real error on stdout and
-            # only library warnings on stderr: keep both.
-            output = '; '.join(part.strip() for part in (out, err) if part and part.strip())
-            raise ModuleError(
-                'Command %s failed with rc=%d: %s' % (self.mask(' '.join(argv)), rc, self.mask(output)),
-                rc=rc, stdout=self.mask(out), stderr=self.mask(err),
-            )
+        if check_rc and rc not in ok_rcs:
+            meaning = (explain or {}).get(rc)
+            detail = tail(out, err)
+            msg = 'Command %s failed with rc=%d%s%s' % (
+                ' '.join(argv), rc, ' (%s)' % meaning if meaning else '', ': %s' % detail if detail else '')
+            raise ModuleError(self.mask(msg), rc=rc, stdout=self.mask(out), stderr=self.mask(err))
         return rc, out, err
 
     def run(self):

@@ -27,7 +27,7 @@ import re
 import traceback
 
 from ansible.module_utils.six import string_types
-from ansible_collections.stackcraft.openstack.plugins.module_utils.base import MASK, mask_url_password
+from ansible_collections.stackcraft.openstack.plugins.module_utils.base import MASK, mask_url_password, url_passwords
 
 try:
     from iniparse import ini as _ini
@@ -53,8 +53,6 @@ _COMMENTED_OPTION_RE = re.compile(r'^[#;](?P<space> ?)(?P<key>[A-Za-z0-9_.-]+)\s
 # first '=' or ':'.  The value keeps any ';' so that it compares as oslo reads it.
 _OPTION_RE = re.compile(r'^(?P<key>[^:=\s\[][^:=]*?)(?P<sep>\s*[:=]\s*)(?P<value>.*)$')
 
-# The password of user:password@ in a URL (the part base.mask_url_password masks).
-_URL_PASSWORD_RE = re.compile(r'(?:://|,)[^:/@,\s]*:(?P<password>[^@\s]*)@')
 
 PRESENT = 'present'
 ABSENT = 'absent'
@@ -90,7 +88,7 @@ def secret_values(settings):
                     continue
                 if is_secret_key(str(key)):
                     found.append(item)
-                found.extend(m.group('password') for m in _URL_PASSWORD_RE.finditer(item))
+                found.extend(url_passwords(item))
     return [value for value in found if value]
 
 

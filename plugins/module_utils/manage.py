@@ -17,48 +17,9 @@ __metaclass__ = type
 
 import re
 
-from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
-from ansible_collections.stackcraft.openstack.plugins.module_utils.base import ModuleError
-
-# user:password@ in every host of a (possibly comma separated) URL netloc.
-_NETLOC_PASSWORD_RE = re.compile(r'(?:^|,)[^:/@,]*:([^@]*)@')
 _SCHEME_RE = re.compile(r'^[A-Za-z][A-Za-z0-9+.\-]*://')
-
-
-def url_passwords(url):
-    """Passwords found in ``url``, both as written and percent-decoded.
-
-    Handles oslo.messaging's multi-host form
-    ``rabbit://u1:p1@h1:5672,u2:p2@h2:5672/vhost``.
-    """
-    if not url or not _SCHEME_RE.match(url):
-        return []
-    netloc = url.split('://', 1)[1]
-    # The netloc ends at the first '/', '?' or '#' after the last '@'.
-    at = netloc.rfind('@')
-    end = len(netloc)
-    for sep in '/?#':
-        pos = netloc.find(sep, at + 1)
-        if pos != -1:
-            end = min(end, pos)
-    found = []
-    for password in _NETLOC_PASSWORD_RE.findall(netloc[:end]):
-        for candidate in (password, unquote(password)):
-            if candidate and candidate not in found:
-                found.append(candidate)
-    return found
-
-
-def register_url_secrets(stackmodule, url):
-    """Mask the passwords of ``url`` in results and in Ansible's own output.
-
-    add_secret covers what run() returns; no_log_values also covers the
-    ``invocation`` block that AnsibleModule adds from the raw parameters.
-    """
-    for password in url_passwords(url):
-        stackmodule.add_secret(password)
-        stackmodule.module.no_log_values.add(password)
 
 
 def is_url(value, schemes=None):
@@ -140,22 +101,4 @@ class ManageCommand(object):
         kwargs = {'environ_update': env} if env else {}
         if data is not None:
             kwargs['data'] = data
-        rc, out, err = self.stackmodule.run_command(argv, check_rc=False, **kwargs)
-        if rc not in ok_rcs:
-            meaning = (explain or {}).get(rc)
-            detail = tail(out, err)
-            msg = 'Command %s failed with rc=%d%s%s' % (
-                ' '.join(argv), rc, ' (%s)' % meaning if meaning else '', ': %s' % detail if detail else '')
-            mask = self.stackmodule.mask
-            raise ModuleError(mask(msg), rc=rc, stdout=mask(out), stderr=mask(err))
-        return rc, out, err
-
-
-def tail(out, err, lines=12):
-    """The last ``lines`` non-empty lines of stdout, then of stderr."""
-    parts = []
-    for stream in (out, err):
-        kept = [line for line in (stream or '').splitlines() if line.strip()]
-        if kept:
-            parts.append('\n'.join(kept[-lines:]))
-    return '\n'.join(parts)
+        return self.stackmodule.run_command(argv, ok_rcs=ok_rcs, explain=explain, **kwargs)

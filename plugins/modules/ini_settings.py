@@ -238,7 +238,6 @@ class IniSettings(StackcraftModule):
         # invocation arguments shown with -vvv and error messages included.
         for secret in ini.secret_values(self.params['settings']):
             self.add_secret(secret)
-            self.module.no_log_values.add(secret)
         path = self.params['path']
         try:
             ops = ini.normalize_settings(self.params['settings'], self.params['state'])

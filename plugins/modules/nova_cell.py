@@ -183,7 +183,7 @@ import re
 
 from ansible_collections.stackcraft.openstack.plugins.module_utils.base import ModuleError, StackcraftModule
 from ansible_collections.stackcraft.openstack.plugins.module_utils.manage import (
-    ManageCommand, is_url, parse_table, register_url_secrets)
+    ManageCommand, is_url, parse_table)
 
 CELL0_UUID = '00000000-0000-0000-0000-000000000000'
 UUID_RE = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
@@ -223,8 +223,8 @@ class NovaCell(StackcraftModule):
     def validate(self):
         p = self.params
         # Mask before any message can quote them.
-        register_url_secrets(self, p['transport_url'])
-        register_url_secrets(self, p['database_connection'])
+        self.add_url_secrets(p['transport_url'])
+        self.add_url_secrets(p['database_connection'])
         if p['name'] is not None and (not p['name'] or p['name'] != p['name'].strip()):
             raise ModuleError('name must be a non-empty cell name without leading or trailing spaces')
         if p['cell0']:
@@ -420,8 +420,8 @@ class NovaCell(StackcraftModule):
             cells = self.list_cells()
             cell = self.find(cells)
             if cell is not None:
-                register_url_secrets(self, cell['transport_url'])
-                register_url_secrets(self, cell['database_connection'])
+                self.add_url_secrets(cell['transport_url'])
+                self.add_url_secrets(cell['database_connection'])
             result['diff'] = dict(before=cell, after=cell)
             if cell is not None:
                 result['cell'] = cell

@@ -90,21 +90,6 @@ def test_parse_value_with_pipe_is_read_whole():
     assert manage.parse_table(text) == [{'Key': 'a', 'Value': 'left | right'}]
 
 
-@pytest.mark.parametrize('url, expected', [
-    ('rabbit://nova:rabbitpw@ctl:5672/', ['rabbitpw']),
-    ('rabbit://nova:p%40ss@ctl:5672/cell1', ['p%40ss', 'p@ss']),
-    ('rabbit://u1:one@h1:5672,u2:two@h2:5672/vhost', ['one', 'two']),
-    ('mysql+pymysql://nova:s3cr:et@db/nova?charset=utf8', ['s3cr:et']),
-    ('mysql+pymysql://nova@db/nova', []),
-    ('sqlite:////var/lib/nova/nova.sqlite', []),
-    ('none:///', []),
-    ('not a url', []),
-    (None, []),
-])
-def test_url_passwords(url, expected):
-    assert manage.url_passwords(url) == expected
-
-
 @pytest.mark.parametrize('value, schemes, expected', [
     ('rabbit://nova:pw@ctl:5672/', None, True),
     ('mysql+pymysql://nova:pw@ctl/nova', None, True),
@@ -165,14 +150,3 @@ def test_run_passes_environment_and_stdin_and_accepts_listed_codes():
     assert kwargs == {'environ_update': {'A': '1', 'B': '2'}, 'data': 'script'}
 
 
-def test_register_url_secrets_feeds_both_masks():
-    stack = stack_module((0, '', ''))
-    manage.register_url_secrets(stack, 'rabbit://nova:p%40ss@ctl:5672/')
-    assert stack.module.no_log_values == {'p%40ss', 'p@ss'}
-    assert stack.mask('password p@ss') == 'password ' + MASK
-
-
-def test_tail_keeps_last_lines_of_each_stream():
-    out = '\n'.join('line %d' % i for i in range(20))
-    assert manage.tail(out, 'err\n\n', lines=2) == 'line 18\nline 19\nerr'
-    assert manage.tail('', '') == ''
