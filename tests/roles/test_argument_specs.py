@@ -127,3 +127,17 @@ def test_every_role_has_enough_bad_cases():
         assert len(CASES[role]) >= 5, role
         for case in CASES[role]:
             assert case["expect"], case
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_readme_documents_every_option(role):
+    """The role README carries the option tables generated from the spec: none may go missing."""
+    role_dir = HERE.parent.parent / "roles" / role
+    spec = yaml.safe_load((role_dir / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+    readme = (role_dir / "README.md").read_text()
+    for entry, entry_spec in spec.items():
+        assert "Entry point `%s`" % entry in readme
+        for name, option in entry_spec["options"].items():
+            assert "| `%s` |" % name in readme, name
+            for sub in option.get("options") or {}:
+                assert "| `%s[].%s` |" % (name, sub) in readme, (name, sub)
