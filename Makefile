@@ -21,7 +21,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
-.PHONY: help venv collection-link tree lint unit argspec sanity sanity-prep build host molecule test aio clean
+.PHONY: help venv collection-link tree lint unit argspec sanity sanity-prep build guest host molecule test aio clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -82,7 +82,13 @@ molecule: venv collection-link host
 argspec: venv collection-link
 	pytest -q -p no:cacheprovider tests/roles
 
-test: lint unit argspec sanity build molecule
+# The smoke tests' guest (Debian kernel + busybox/dropbear initramfs) booted
+# under qemu: DHCP, metadata key, config drive, SSH.
+guest:
+	tests/images/build-guest
+	tests/images/test-guest
+
+test: lint unit argspec sanity build guest molecule
 
 clean:
 	rm -rf $(BUILD)
