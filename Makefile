@@ -54,7 +54,7 @@ unit: venv tree
 # ansible-test fetches its pip bootstrap script from a host we cannot reach;
 # seed its cache with an equivalent built on PyPI's pip wheel.
 ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
-ANSIBLE_TEST_PIP   := $(shell sed -n "s/^ *pip='\(.*\)',/\1/p" $(wildcard $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py) 2>/dev/null)
+ANSIBLE_TEST_PIP    = $(shell sed -n "s/^ *pip='\(.*\)',/\1/p" $(wildcard $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py) 2>/dev/null)
 
 sanity-prep: venv
 	mkdir -p $(ANSIBLE_TEST_CACHE)
