@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: stackcraft developers
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -28,7 +28,7 @@ description:
     a user...); those deletions are listed in the result too.
   - Works with openstacksdk 0.101 (Debian 12) and later.
 author:
-  - stackcraft developers
+  - stackcraft developers (@stackcraft)
 requirements:
   - openstacksdk >= 0.101
 attributes:

@@ -148,5 +148,3 @@ def test_run_passes_environment_and_stdin_and_accepts_listed_codes():
     argv, kwargs = stack.module.calls[0]
     assert argv == ['tool', 'x']
     assert kwargs == {'environ_update': {'A': '1', 'B': '2'}, 'data': 'script'}
-
-
