@@ -91,7 +91,7 @@ def test_bad_input_fails_in_validation(tmp_path, role, case):
 
     # Exactly one task ran: the entry point's argument validation, and it failed.
     entry_point = case.get("tasks_from", "main")
-    assert len(ran) == 1, [name for name, _ in ran]
+    assert len(ran) == 1, [entry[0] for entry in ran]
     name, result = ran[0]
     assert name.split(" : ", 1)[-1].startswith(VALIDATION_TASK % entry_point), name
     assert result.get("failed") is True, result
