@@ -238,6 +238,7 @@ endpoints:
   sample: {public: "http://controller:5000/v3", internal: "http://controller:5000/v3"}
 '''
 
+import base64
 import json
 import os
 
@@ -265,11 +266,13 @@ argv = []
 for name in WANT['config_files']:
     argv += ['--config-file', name]
 CONF(args=argv, project='keystone', default_config_files=[])
-# The token and receipt providers refuse to load without their key
-# repository; this script issues nothing, so point them at an empty one.
+# The token and receipt providers refuse to load while their key repository
+# is missing or empty (first run); this script issues and reads no token, so
+# point them at a throwaway one.
 for group in ('fernet_tokens', 'fernet_receipts'):
-    if not os.path.isdir(CONF[group].key_repository):
-        CONF.set_override('key_repository', WANT['empty_dir'], group)
+    repo = CONF[group].key_repository
+    if not (os.path.isdir(repo) and os.listdir(repo)):
+        CONF.set_override('key_repository', WANT['probe_keys'], group)
 backends.load_backends()
 P = provider_api.ProviderAPIs
 
@@ -459,10 +462,19 @@ class KeystoneBootstrap(StackcraftModule):
 
     # -- bootstrap --------------------------------------------------------
 
+    def probe_keys(self):
+        """A throwaway Fernet key repository (key 0 only) in the module's temporary directory."""
+        path = os.path.join(self.module.tmpdir, 'probe-keys')
+        if not os.path.isdir(path):
+            os.mkdir(path, 0o700)
+            with open(os.path.join(path, '0'), 'wb') as handle:
+                handle.write(base64.urlsafe_b64encode(os.urandom(32)))
+        return path
+
     def probe(self):
         p = self.params
         want = dict(config_files=p['config_files'], project=p['admin_project'], username=p['admin_username'],
-                    role=p['admin_role'], region=p['region_id'], empty_dir=self.module.tmpdir)
+                    role=p['admin_role'], region=p['region_id'], probe_keys=self.probe_keys())
         runner = ManageCommand(self, [self.python(), '-', json.dumps(want)])
         rc, out, err = runner.run([], data=PROBE, environ={'OS_BOOTSTRAP_PASSWORD': p['admin_password']})
         for line in reversed(out.splitlines()):

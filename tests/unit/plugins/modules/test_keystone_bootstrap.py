@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import json
 import os
 
@@ -64,6 +65,10 @@ class FakeKeystone(object):
         self.calls.append(dict(argv=list(argv), env=dict(env), data=data))
         if argv[0] == PYTHON:
             assert argv[1] == '-' and data == keystone_bootstrap.PROBE
+            # keystone's Fernet provider refuses to load from a missing or
+            # empty repository: the probe gets a throwaway one with a real key 0.
+            with open(os.path.join(json.loads(argv[2])['probe_keys'], '0'), 'rb') as handle:
+                assert len(base64.urlsafe_b64decode(handle.read())) == 32
             return self.probe(json.loads(argv[2]), env.get('OS_BOOTSTRAP_PASSWORD'))
         assert argv[0] == MANAGE
         args, confs = list(argv[1:]), []
