@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # The floor of an all-in-one deploy: what the install guides do by hand,
 # minus everything but the package installs and the database syncs, as a
 # bare script on the machine. tests/benchmarks/aio passes the packages (the
