@@ -1,0 +1,409 @@
+# -*- coding: utf-8 -*-
+# Copyright: stackcraft developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""keystone_bootstrap run in-process against a fake keystone at the process edge.
+
+FakeKeystone answers AnsibleModule.run_command for the two processes the module
+starts: keystone-manage (fernet_setup / credential_setup write key files as
+keystone's FernetUtils does; bootstrap follows keystone/cmd/bootstrap.py of
+keystone 22.0.2, Debian Zed) and the state probe (keystone's python with the
+PROBE script on stdin), whose output has the shape captured from a real run.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import json
+import os
+
+import pytest
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.stackcraft.openstack.plugins.modules import keystone_bootstrap
+
+PASSWORD = 'Adm1nS3cretPw'
+MANAGE = '/usr/bin/keystone-manage'
+PYTHON = '/usr/bin/python3'
+
+# The probe's output against a real, bootstrapped keystone 22.0.2 (sqlite).
+REAL_STATE = json.loads(
+    '{"domain": "default", "endpoints": {"public": "http://pub:5000/v3"}, "implied": {"admin": true, "member": true}, '
+    '"project": "d1bf410a51eb4848aeacedcfa4245b9d", "project_grant": true, "region": "RegionOne", "roles": '
+    '{"admin": "d0e44e9af27e4e7db9a63826ff991f4c", "member": "95ae3f90d2b44759bb8b8701561d64fc", "reader": '
+    '"1fe2171443f34241b8adf1f13440584d"}, "service": {"id": "6e5a5e8916d740e69cd483fc29f811b6", "name": "keystone"}, '
+    '"system_grant": true, "user": {"enabled": true, "id": "72ad6cd108cf48eba44ca8c089b12335", "password_matches": true}}')
+# keystone-manage's exit under eventlet prints this on stderr and still exits 0.
+EXIT_NOISE = ("Exception ignored in: <function _removeHandlerRef at 0x7fbabac696c0>\n"
+              "AttributeError: 'NoneType' object has no attribute 'getcurrent'\n")
+
+
+class FakeKeystone(object):
+    def __init__(self):
+        self.domain = False
+        self.projects = {}          # name -> id
+        self.users = {}             # name -> dict(id, enabled, password)
+        self.roles = {}             # name -> id
+        self.implied = set()        # (prior id, implied id)
+        self.project_grants = set()  # (user id, project id, role id)
+        self.system_grants = set()  # (user id, role id)
+        self.regions = set()
+        self.services = []          # dicts(id, name, type)
+        self.endpoints = []         # dicts(id, interface, url, region, service_id)
+        self.calls = []
+        self.counter = 0
+        self.fail = {}
+
+    def new_id(self):
+        self.counter += 1
+        return '%032x' % self.counter
+
+    def __call__(self, argv, environ_update=None, data=None, **kwargs):
+        env = environ_update or {}
+        self.calls.append(dict(argv=list(argv), env=dict(env), data=data))
+        if argv[0] == PYTHON:
+            assert argv[1] == '-' and data == keystone_bootstrap.PROBE
+            # keystone's Fernet provider refuses to load from a missing or
+            # empty repository: the probe gets a throwaway one with a real key 0.
+            with open(os.path.join(json.loads(argv[2])['probe_keys'], '0'), 'rb') as handle:
+                assert len(base64.urlsafe_b64decode(handle.read())) == 32
+            return self.probe(json.loads(argv[2]), env.get('OS_BOOTSTRAP_PASSWORD'))
+        assert argv[0] == MANAGE
+        args, confs = list(argv[1:]), []
+        while args[0] == '--config-file':
+            confs.append(args[1])
+            args = args[2:]
+        sub = args[0]
+        if sub in self.fail:
+            return self.fail[sub]
+        if sub in ('fernet_setup', 'credential_setup'):
+            return self.key_setup(sub, args[1:], confs)
+        assert sub == 'bootstrap'
+        return self.bootstrap(args[1:], env)
+
+    # -- keystone-manage ---------------------------------------------------
+
+    def key_setup(self, sub, args, confs):
+        assert args == ['--keystone-user', 'keystone', '--keystone-group', 'keystone']
+        section = 'fernet_tokens' if sub == 'fernet_setup' else 'credential'
+        repo = None
+        for conf in confs:
+            current = None
+            with open(conf) as handle:
+                for line in handle:
+                    line = line.strip()
+                    if line.startswith('['):
+                        current = line[1:-1]
+                    elif current == section and line.startswith('key_repository'):
+                        repo = line.split('=', 1)[1].strip()
+        if not os.path.isdir(repo):
+            os.makedirs(repo)
+        if os.path.exists(os.path.join(repo, '0')):
+            return 0, '', 'INFO keystone.common.fernet_utils [-] Key repository is already initialized; aborting.\n' + EXIT_NOISE
+        for name in ('0', '1'):
+            with open(os.path.join(repo, name), 'w') as handle:
+                handle.write('k' * 44)
+        return 0, '', 'INFO keystone.common.fernet_utils [-] Become a valid new key: %s/0\n' % repo + EXIT_NOISE
+
+    def bootstrap(self, args, env):
+        pairs = [a for a in args if a != '--no-immutable-roles']
+        opts = dict(zip(pairs[0::2], pairs[1::2]))
+        password = env['OS_BOOTSTRAP_PASSWORD']
+        assert password not in args
+        username, project, role = opts['--bootstrap-username'], opts['--bootstrap-project-name'], opts['--bootstrap-role-name']
+        self.domain = True
+        self.projects.setdefault(project, self.new_id())
+        user = self.users.get(username)
+        if user is None:
+            user = self.users[username] = dict(id=self.new_id(), enabled=True, password=password)
+        else:
+            user.update(enabled=True, password=password)
+        for name in ('reader', 'member', role):
+            self.roles.setdefault(name, self.new_id())
+        self.implied.add((self.roles['member'], self.roles['reader']))
+        self.implied.add((self.roles[role], self.roles['member']))
+        self.project_grants.add((user['id'], self.projects[project], self.roles[role]))
+        self.system_grants.add((user['id'], self.roles[role]))
+        region = opts.get('--bootstrap-region-id')
+        if region:
+            self.regions.add(region)
+        urls = dict((i, opts['--bootstrap-%s-url' % i]) for i in ('public', 'internal', 'admin') if '--bootstrap-%s-url' % i in opts)
+        if urls:
+            services = [s for s in self.services if s['type'] == 'identity']
+            if not services:
+                services = [dict(id=self.new_id(), name=opts['--bootstrap-service-name'], type='identity')]
+                self.services.extend(services)
+            for iface, url in urls.items():
+                found = [e for e in self.endpoints if e['service_id'] == services[0]['id'] and e['interface'] == iface
+                         and (not region or e['region'] == region)]
+                if found:
+                    found[-1]['url'] = url
+                else:
+                    self.endpoints.append(dict(id=self.new_id(), interface=iface, url=url, region=region,
+                                               service_id=services[0]['id']))
+        return 0, '', 'INFO keystone.cmd.bootstrap [-] Granted role %s on the system to user %s.\n' % (role, username) + EXIT_NOISE
+
+    # -- the probe -----------------------------------------------------------
+
+    def probe(self, want, password):
+        if 'probe' in self.fail:
+            return self.fail['probe']
+        user = self.users.get(want['username']) if self.domain else None
+        roles = dict((name, self.roles.get(name)) for name in ('reader', 'member', want['role']))
+        project = self.projects.get(want['project']) if self.domain else None
+        services = [s for s in self.services if s['type'] == 'identity']
+        endpoints = {}
+        if services:
+            for e in self.endpoints:
+                if e['service_id'] == services[0]['id'] and (not want['region'] or e['region'] == want['region']):
+                    endpoints[e['interface']] = e['url']
+        admin = roles[want['role']]
+        state = {
+            'domain': 'default' if self.domain else None,
+            'project': project,
+            'user': None if user is None else dict(id=user['id'], enabled=user['enabled'],
+                                                   password_matches=user['password'] == password),
+            'roles': roles,
+            'implied': {'member': (roles['member'], roles['reader']) in self.implied,
+                        'admin': (admin, roles['member']) in self.implied},
+            'project_grant': bool(user) and (user['id'], project, admin) in self.project_grants,
+            'system_grant': bool(user) and (user['id'], admin) in self.system_grants,
+            'region': want['region'] if want['region'] in self.regions else None,
+            'service': dict(id=services[0]['id'], name=services[0]['name']) if services else None,
+            'endpoints': endpoints,
+        }
+        return 0, keystone_bootstrap.STATE_MARKER + json.dumps(state, sort_keys=True) + '\n', ''
+
+
+@pytest.fixture
+def keystone(monkeypatch):
+    fake = FakeKeystone()
+    monkeypatch.setattr(AnsibleModule, 'run_command', lambda self, argv, **kwargs: fake(argv, **kwargs))
+    return fake
+
+
+@pytest.fixture
+def repos(tmp_path):
+    # The main config names other repositories: the module's extra config
+    # file, passed last, must win.
+    conf = tmp_path / 'keystone.conf'
+    conf.write_text(u'[fernet_tokens]\nkey_repository = %s\n[credential]\nkey_repository = %s\n'
+                    % (tmp_path / 'wrong-f', tmp_path / 'wrong-c'))
+    return dict(fernet_key_repository=str(tmp_path / 'fernet-keys'),
+                credential_key_repository=str(tmp_path / 'credential-keys'), config_files=[str(conf)])
+
+
+def run(capsys, repos, check=False, diff=False, **args):
+    full = dict(keystone_manage=MANAGE, python=PYTHON, admin_password=PASSWORD, region_id='RegionOne',
+                public_url='http://ctl:5000/v3', internal_url='http://ctl:5000/v3')
+    full.update(repos)
+    full.update(args)
+    full = dict((k, v) for k, v in full.items() if v is not None)
+    if check:
+        full['_ansible_check_mode'] = True
+    if diff:
+        full['_ansible_diff'] = True
+    with patch_module_args(full):
+        with pytest.raises(SystemExit) as exc:
+            keystone_bootstrap.main()
+    out = capsys.readouterr().out
+    assert PASSWORD not in out
+    return exc.value.code, json.loads(out), out
+
+
+def subcommands(fake):
+    """keystone-manage subcommands run, in order."""
+    names = ('fernet_setup', 'credential_setup', 'bootstrap')
+    return [[a for a in c['argv'] if a in names][0] for c in fake.calls if c['argv'][0] == MANAGE]
+
+
+def test_fake_probe_has_the_real_probe_shape(keystone, capsys, repos):
+    run(capsys, repos, public_url='http://pub:5000/v3', internal_url=None)
+    rc, out, err = keystone.probe(dict(username='admin', role='admin', project='admin', region='RegionOne'), PASSWORD)
+    state = json.loads(out[len(keystone_bootstrap.STATE_MARKER):])
+
+    def shape(value):
+        if isinstance(value, dict):
+            return dict((k, shape(v)) for k, v in value.items())
+        return type(value).__name__
+
+    assert shape(state) == shape(REAL_STATE)
+
+
+def test_first_run_creates_keys_and_everything(keystone, capsys, repos):
+    rc, res, out = run(capsys, repos, diff=True)
+    assert rc == 0 and res['changed']
+    assert res['keys_initialized'] == ['fernet', 'credential']
+    for key in ('fernet_key_repository', 'credential_key_repository'):
+        assert sorted(os.listdir(repos[key])) == ['0', '1']
+    assert res['changes'][:2] == ['fernet_setup %s' % repos['fernet_key_repository'],
+                                  'credential_setup %s' % repos['credential_key_repository']]
+    for expected in ('create domain default', 'create project admin', 'create user admin', 'create role reader',
+                     'create role member', 'create role admin', 'create implied role member -> reader',
+                     'create implied role admin -> member', 'grant role admin on project admin to user admin',
+                     'grant role admin on the system to user admin', 'create region RegionOne',
+                     'create service keystone (identity)', 'create public endpoint http://ctl:5000/v3',
+                     'create internal endpoint http://ctl:5000/v3'):
+        assert expected in res['changes']
+    assert res['admin_user_id'] == keystone.users['admin']['id']
+    assert res['endpoints'] == {'public': 'http://ctl:5000/v3', 'internal': 'http://ctl:5000/v3'}
+    assert res['diff']['before']['user'] is None and res['diff']['after']['user'] == {'name': 'admin', 'enabled': True}
+    boot = [c for c in keystone.calls if 'bootstrap' in c['argv']][0]
+    assert boot['env'] == {'OS_BOOTSTRAP_PASSWORD': PASSWORD}
+    assert PASSWORD not in ' '.join(boot['argv'])
+    assert boot['argv'][1:] == ['--config-file', repos['config_files'][0], 'bootstrap',
+                                '--bootstrap-username', 'admin', '--bootstrap-project-name', 'admin',
+                                '--bootstrap-role-name', 'admin', '--bootstrap-service-name', 'keystone',
+                                '--bootstrap-region-id', 'RegionOne', '--bootstrap-public-url', 'http://ctl:5000/v3',
+                                '--bootstrap-internal-url', 'http://ctl:5000/v3']
+
+
+def test_key_setup_gets_the_repository_paths_in_an_extra_config_file(keystone, capsys, repos):
+    run(capsys, repos, bootstrap=False, admin_password=None)
+    setup = [c['argv'] for c in keystone.calls if c['argv'][0] == MANAGE]
+    assert [a[5] for a in setup] == ['fernet_setup', 'credential_setup']
+    assert all(a[1:4] == ['--config-file', repos['config_files'][0], '--config-file'] for a in setup)
+    assert not os.path.exists(os.path.join(os.path.dirname(repos['config_files'][0]), 'wrong-f'))
+
+
+def test_second_run_changes_nothing_and_does_not_run_bootstrap(keystone, capsys, repos):
+    run(capsys, repos)
+    calls = len(keystone.calls)
+    rc, res, out = run(capsys, repos, diff=True)
+    assert rc == 0 and not res['changed'] and res['changes'] == [] and res['keys_initialized'] == []
+    assert [c['argv'][0] for c in keystone.calls[calls:]] == [PYTHON]  # one read-only probe
+    assert res['diff']['before'] == res['diff']['after']
+
+
+def test_changed_password_is_reset_with_always(keystone, capsys, repos):
+    run(capsys, repos)
+    keystone.users['admin']['password'] = 'changedByHand'
+    rc, res, out = run(capsys, repos)
+    assert res['changed'] and res['changes'] == ['reset password of user admin']
+    assert keystone.users['admin']['password'] == PASSWORD
+
+
+def test_on_create_keeps_an_existing_password(keystone, capsys, repos):
+    run(capsys, repos)
+    keystone.users['admin']['password'] = 'changedByHand'
+    rc, res, out = run(capsys, repos, update_password='on_create')
+    assert rc == 0 and not res['changed'] and res['password_kept'] is True
+    assert keystone.users['admin']['password'] == 'changedByHand'
+    assert subcommands(keystone) == ['fernet_setup', 'credential_setup', 'bootstrap']
+
+
+def test_on_create_refuses_when_bootstrap_would_reset_the_password(keystone, capsys, repos):
+    run(capsys, repos)
+    keystone.users['admin']['password'] = 'changedByHand'
+    calls = len(keystone.calls)
+    rc, res, out = run(capsys, repos, update_password='on_create', admin_url='http://ctl:5000/v3')
+    assert rc == 1 and 'update_password=on_create' in res['msg'] and 'create admin endpoint' in res['msg']
+    assert keystone.users['admin']['password'] == 'changedByHand'
+    assert all(c['argv'][0] == PYTHON for c in keystone.calls[calls:])
+
+
+def test_on_create_sets_the_password_of_a_new_user(keystone, capsys, repos):
+    rc, res, out = run(capsys, repos, update_password='on_create')
+    assert res['changed'] and keystone.users['admin']['password'] == PASSWORD
+
+
+def test_disabled_admin_is_enabled(keystone, capsys, repos):
+    run(capsys, repos)
+    keystone.users['admin']['enabled'] = False
+    rc, res, out = run(capsys, repos)
+    assert res['changed'] and res['changes'] == ['enable user admin'] and keystone.users['admin']['enabled']
+
+
+def test_endpoint_url_update_and_new_interface(keystone, capsys, repos):
+    run(capsys, repos)
+    rc, res, out = run(capsys, repos, diff=True, public_url='http://pub:5000/v3', admin_url='http://adm:5000/v3')
+    assert res['changes'] == ['update public endpoint http://ctl:5000/v3 -> http://pub:5000/v3',
+                              'create admin endpoint http://adm:5000/v3']
+    assert res['endpoints'] == {'public': 'http://pub:5000/v3', 'internal': 'http://ctl:5000/v3', 'admin': 'http://adm:5000/v3'}
+    assert res['diff']['before']['endpoints']['public'] == 'http://ctl:5000/v3'
+    assert res['diff']['after']['endpoints']['public'] == 'http://pub:5000/v3'
+
+
+def test_missing_role_grant_is_restored(keystone, capsys, repos):
+    run(capsys, repos)
+    keystone.system_grants.clear()
+    rc, res, out = run(capsys, repos)
+    assert res['changed'] and res['changes'] == ['grant role admin on the system to user admin']
+
+
+def test_check_mode_predicts_and_writes_nothing(keystone, capsys, repos):
+    run(capsys, repos)
+    keystone.users['admin']['password'] = 'changedByHand'
+    rc, res, out = run(capsys, repos, check=True, diff=True, internal_url='http://int:5000/v3')
+    assert res['changed'] and res['changes'] == ['reset password of user admin',
+                                                 'update internal endpoint http://ctl:5000/v3 -> http://int:5000/v3']
+    assert res['diff']['after']['endpoints']['internal'] == 'http://int:5000/v3'
+    assert keystone.users['admin']['password'] == 'changedByHand'
+    assert subcommands(keystone).count('bootstrap') == 1  # only the first, real run
+
+
+def test_check_mode_with_missing_keys_writes_no_key(keystone, capsys, repos):
+    rc, res, out = run(capsys, repos, check=True)
+    assert res['changed'] and res['keys_initialized'] == ['fernet', 'credential']
+    assert not any(os.path.exists(repos[k]) for k in ('fernet_key_repository', 'credential_key_repository'))
+    assert not [c for c in keystone.calls if c['argv'][0] == MANAGE]
+    assert 'create user admin' in res['changes'] and res['admin_user_id'] is None
+
+
+def test_check_mode_with_unreadable_database_says_so(keystone, capsys, repos):
+    keystone.fail['probe'] = (1, '', 'sqlalchemy.exc.OperationalError: no such table: project\n')
+    rc, res, out = run(capsys, repos, check=True)
+    assert rc == 0 and res['changed']
+    assert any('keystone database not readable' in c for c in res['changes'])
+    assert 'Cannot read keystone state' in json.dumps(res['warnings'])
+
+
+def test_unreadable_database_fails_a_real_run(keystone, capsys, repos):
+    keystone.fail['probe'] = (1, '', 'sqlalchemy.exc.OperationalError: no such table: project\n')
+    rc, res, out = run(capsys, repos)
+    assert rc == 1 and 'no such table: project' in res['msg']
+    assert 'bootstrap' not in subcommands(keystone)
+
+
+def test_key_setup_that_writes_nothing_is_an_error(keystone, capsys, repos):
+    keystone.fail['fernet_setup'] = (0, '', 'ERROR keystone.common.fernet_utils [-] Either [fernet_tokens] key_repository '
+                                            'does not exist or Keystone does not have sufficient permission\n')
+    rc, res, out = run(capsys, repos, bootstrap=False, admin_password=None)
+    assert rc == 1 and 'exited 0 but' in res['msg'] and 'sufficient permission' in res['msg']
+
+
+def test_bootstrap_failure_is_reported_without_password(keystone, capsys, repos):
+    keystone.fail['bootstrap'] = (1, 'ERROR: password %s rejected\n' % PASSWORD, EXIT_NOISE)
+    rc, res, out = run(capsys, repos)
+    assert rc == 1 and 'rc=1' in res['msg'] and 'rejected' in res['msg']
+    # run() asserts the password is nowhere in the output
+
+
+def test_bootstrap_that_leaves_a_difference_is_an_error(keystone, capsys, repos):
+    keystone.fail['bootstrap'] = (0, '', EXIT_NOISE)
+    rc, res, out = run(capsys, repos)
+    assert rc == 1 and 'still differs' in res['msg'] and 'create user admin' in res['msg']
+
+
+def test_no_immutable_roles_flag(keystone, capsys, repos):
+    run(capsys, repos, immutable_roles=False)
+    boot = [c['argv'] for c in keystone.calls if 'bootstrap' in c['argv']][0]
+    assert boot[-1] == '--no-immutable-roles'
+
+
+@pytest.mark.parametrize('args, message', [
+    (dict(admin_password=None), 'admin_password'),
+    (dict(public_url='ctl:5000/v3'), 'public_url must be an http:// or https:// URL'),
+    (dict(admin_url='ftp://ctl/'), 'admin_url must be an http:// or https:// URL'),
+    (dict(admin_role='member'), 'admin_role must not be reader or member'),
+    (dict(admin_username=' admin'), 'admin_username must be a non-empty name'),
+    (dict(region_id=''), 'region_id must be a non-empty name'),
+    (dict(config_files=[]), 'config_files must name at least one'),
+    (dict(update_password='sometimes'), 'update_password'),
+])
+def test_bad_input(keystone, capsys, repos, args, message):
+    rc, res, out = run(capsys, repos, **args)
+    assert rc == 1 and message in res['msg']
+    assert keystone.calls == []
