@@ -57,7 +57,9 @@ unit: venv tree
 ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
 ANSIBLE_TEST_PIP    = $(shell sed -n "s/^ *pip='\(.*\)',/\1/p" $(wildcard $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py) 2>/dev/null)
 
+# shellcheck: without it ansible-test skips its shellcheck test with a warning.
 sanity-prep: venv
+	command -v shellcheck >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q shellcheck
 	mkdir -p $(ANSIBLE_TEST_CACHE)
 	test -n "$(ANSIBLE_TEST_PIP)"
 	ls $(ANSIBLE_TEST_CACHE)/pip-$(ANSIBLE_TEST_PIP)-py3-none-any.whl >/dev/null 2>&1 \
