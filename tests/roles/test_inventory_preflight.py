@@ -7,9 +7,7 @@ host name below is the controller itself (connection local), except the
 unreachable one, which is SSH to a loopback port nobody listens on.
 """
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -24,19 +22,11 @@ GROUPS = [group["name"] for group in DEPLOYMENT["stackcraft_service_groups"]]
 LOCAL = "ansible_connection=local ansible_python_interpreter=%s" % sys.executable
 
 
-def closed_port():
-    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
-
-
 def aio_groups(host="aio"):
     return {name: [host] for name in GROUPS}
 
 
-def run_preflight(tmp_path, groups, hostvars=None, secrets=None):
+def run_preflight(tmp_path, env, groups, hostvars=None, secrets=None):
     """groups: {group: [hosts]}; hostvars: {host: 'k=v ...'} (default: local)."""
     hosts = sorted({h for members in groups.values() for h in members} | set(hostvars or {}))
     lines = ["[all]"] + ["%s %s" % (h, (hostvars or {}).get(h, LOCAL)) for h in hosts]
@@ -46,14 +36,10 @@ def run_preflight(tmp_path, groups, hostvars=None, secrets=None):
     if secrets is None:
         secrets = {name: "s3cret-value-for-" + name for name in DEPLOYMENT["stackcraft_secret_names"]}
     (tmp_path / "secrets.json").write_text(json.dumps(secrets))
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
-               ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_HOST_KEY_CHECKING="0", ANSIBLE_TIMEOUT="5")
-    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     proc = subprocess.run(
         [shutil.which("ansible-playbook") or "ansible-playbook", "-i", str(tmp_path / "hosts"),
          "-e", "@" + str(tmp_path / "secrets.json"), str(PLAYBOOK)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180, check=False)
+        cwd=tmp_path, env=env(ANSIBLE_HOST_KEY_CHECKING="0", ANSIBLE_TIMEOUT="5"), capture_output=True, text=True, timeout=180, check=False)
     report = json.loads(proc.stdout[proc.stdout.find("{"):])
     failures = [(task["task"]["name"], host, result.get("msg", ""))
                 for play in report["plays"] for task in play["tasks"]
@@ -61,59 +47,58 @@ def run_preflight(tmp_path, groups, hostvars=None, secrets=None):
     return proc.returncode, failures, proc.stdout + proc.stderr
 
 
-def test_all_in_one_passes(tmp_path):
-    rc, failures, output = run_preflight(tmp_path, aio_groups())
+def test_all_in_one_passes(tmp_path, ansible_env):
+    rc, failures, output = run_preflight(tmp_path, ansible_env, aio_groups())
     assert rc == 0, output
     assert failures == [], output
 
 
-def test_multinode_shape_passes(tmp_path):
+def test_multinode_shape_passes(tmp_path, ansible_env):
     groups = {name: ["ctl"] for name in GROUPS}
     groups.update(compute=["cmp1", "cmp2"], network=["ctl", "cmp1", "cmp2"])
-    rc, failures, output = run_preflight(tmp_path, groups)
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups)
     assert rc == 0, output
 
 
-def test_host_in_no_group_is_named(tmp_path):
-    rc, failures, output = run_preflight(tmp_path, aio_groups(), hostvars={"stray": LOCAL})
+def test_host_in_no_group_is_named(tmp_path, ansible_env):
+    rc, failures, output = run_preflight(tmp_path, ansible_env, aio_groups(), hostvars={"stray": LOCAL})
     assert rc != 0, output
     assert failures[0][0] == "Preflight | Check the groups", failures
     assert "in no service group" in failures[0][2] and "stray" in failures[0][2], failures
 
 
 @pytest.mark.parametrize("group", ["database", "messaging", "identity", "image", "placement", "compute_controller"])
-def test_two_hosts_where_one_is_allowed(tmp_path, group):
+def test_two_hosts_where_one_is_allowed(tmp_path, ansible_env, group):
     groups = aio_groups()
     groups[group] = ["aio", "aio2"]
-    rc, failures, output = run_preflight(tmp_path, groups)
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups)
     assert rc != 0, output
     assert "group %s may hold 1 host(s)" % group in failures[0][2], failures
     assert "aio, aio2" in failures[0][2], failures
 
 
-def test_host_only_in_a_misspelt_group_is_named(tmp_path):
+def test_host_only_in_a_misspelt_group_is_named(tmp_path, ansible_env):
     groups = aio_groups()
     groups["computes"] = ["cmp9"]
-    rc, failures, output = run_preflight(tmp_path, groups)
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups)
     assert rc != 0, output
     assert "in no service group" in failures[0][2] and "cmp9" in failures[0][2], failures
 
 
 @pytest.mark.parametrize("group", ["identity", "compute"])
-def test_empty_group_is_named(tmp_path, group):
+def test_empty_group_is_named(tmp_path, ansible_env, group):
     groups = aio_groups()
     groups[group] = []
-    rc, failures, output = run_preflight(tmp_path, groups)
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups)
     assert rc != 0, output
     assert "group %s needs at least 1 host(s), it has 0" % group in failures[0][2], failures
 
 
-def test_unreachable_identity_host_stops_the_run(tmp_path):
+def test_unreachable_identity_host_stops_the_run(tmp_path, ansible_env, closed):
     groups = {name: ["aio"] for name in GROUPS}
     groups["identity"] = ["keystone1"]
-    port = closed_port()
-    rc, failures, output = run_preflight(
-        tmp_path, groups,
+    port = closed
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups,
         hostvars={"keystone1": "ansible_host=127.0.0.1 ansible_port=%d ansible_user=nobody" % port})
     assert rc != 0, output
     named = [f for f in failures if f[0] == "Preflight | Require every host"]
@@ -122,11 +107,11 @@ def test_unreachable_identity_host_stops_the_run(tmp_path):
     assert "aio (" not in named[0][2], failures
 
 
-def test_missing_secret_is_named(tmp_path):
+def test_missing_secret_is_named(tmp_path, ansible_env):
     secrets = {name: "s3cret-value-for-" + name for name in DEPLOYMENT["stackcraft_secret_names"]}
     del secrets["nova_keystone_password"]
     secrets["glance_database_password"] = ""
-    rc, failures, output = run_preflight(tmp_path, aio_groups(), secrets=secrets)
+    rc, failures, output = run_preflight(tmp_path, ansible_env, aio_groups(), secrets=secrets)
     assert rc != 0, output
     assert failures[0][0] == "Preflight | Check that every secret has a value", failures
     assert "glance_database_password" in failures[0][2] and "nova_keystone_password" in failures[0][2], failures

@@ -8,7 +8,6 @@ pointed at loopback ports that either listen (a socket this test opens) or
 do not (a port just closed).
 """
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -29,55 +28,42 @@ def fixture_listening():
     server.close()
 
 
-@pytest.fixture(name="closed")
-def fixture_closed():
-    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
-
-
-def run_preflight(tmp_path, db_port, mq_port):
+def run_preflight(tmp_path, env, db_port, mq_port):
     (tmp_path / "inventory").write_text(
         "[identity]\nlocalhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
     extra = {"openstack_database_address": "127.0.0.1", "openstack_messaging_address": "127.0.0.1",
              "mariadb_port": db_port, "rabbitmq_port": mq_port, "stackcraft_preflight_timeout": 2}
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
-               ANSIBLE_HOME=str(tmp_path / "home"))
-    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     proc = subprocess.run(
         [shutil.which("ansible-playbook") or "ansible-playbook", "-i", str(tmp_path / "inventory"),
          "-e", json.dumps(extra), str(PLAYBOOK)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
+        cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=120, check=False)
     report = json.loads(proc.stdout[proc.stdout.find("{"):])
     messages = [result.get("msg", "") for play in report["plays"] for task in play["tasks"]
                 for result in task["hosts"].values() if task["task"]["name"] == "Preflight | Require both"]
     return proc.returncode, messages, proc.stdout + proc.stderr
 
 
-def test_both_reachable_passes(tmp_path, listening):
-    rc, messages, output = run_preflight(tmp_path, listening, listening)
+def test_both_reachable_passes(tmp_path, ansible_env, listening):
+    rc, messages, output = run_preflight(tmp_path, ansible_env, listening, listening)
     assert rc == 0, output
     assert messages == ["All assertions passed"], output
 
 
-def test_unreachable_database_is_named(tmp_path, listening, closed):
-    rc, messages, output = run_preflight(tmp_path, closed, listening)
+def test_unreachable_database_is_named(tmp_path, ansible_env, listening, closed):
+    rc, messages, output = run_preflight(tmp_path, ansible_env, closed, listening)
     assert rc != 0, output
     assert "database (MariaDB) at 127.0.0.1:%d" % closed in messages[0], output
     assert "RabbitMQ" not in messages[0], output
 
 
-def test_unreachable_broker_is_named(tmp_path, listening, closed):
-    rc, messages, output = run_preflight(tmp_path, listening, closed)
+def test_unreachable_broker_is_named(tmp_path, ansible_env, listening, closed):
+    rc, messages, output = run_preflight(tmp_path, ansible_env, listening, closed)
     assert rc != 0, output
     assert "message broker (RabbitMQ) at 127.0.0.1:%d" % closed in messages[0], output
     assert "MariaDB" not in messages[0], output
 
 
-def test_both_unreachable_are_named_in_one_run(tmp_path, closed):
-    rc, messages, output = run_preflight(tmp_path, closed, closed)
+def test_both_unreachable_are_named_in_one_run(tmp_path, ansible_env, closed):
+    rc, messages, output = run_preflight(tmp_path, ansible_env, closed, closed)
     assert rc != 0, output
     assert "MariaDB" in messages[0] and "RabbitMQ" in messages[0], output
