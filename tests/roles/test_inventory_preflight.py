@@ -97,9 +97,8 @@ def test_empty_group_is_named(tmp_path, ansible_env, group):
 def test_unreachable_identity_host_stops_the_run(tmp_path, ansible_env, closed):
     groups = {name: ["aio"] for name in GROUPS}
     groups["identity"] = ["keystone1"]
-    port = closed
-    rc, failures, output = run_preflight(tmp_path, ansible_env, groups,
-        hostvars={"keystone1": "ansible_host=127.0.0.1 ansible_port=%d ansible_user=nobody" % port})
+    unreachable = "ansible_host=127.0.0.1 ansible_port=%d ansible_user=nobody" % closed
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups, hostvars={"keystone1": unreachable})
     assert rc != 0, output
     named = [f for f in failures if f[0] == "Preflight | Require every host"]
     assert named, failures
