@@ -17,8 +17,8 @@ description:
     that is when the key file C(0) that keystone itself tests for is missing.
   - Runs C(keystone-manage bootstrap) only when something it manages is missing or differs; it manages the default
     domain, the admin project, the admin user (missing, disabled or with another password), the roles
-    C(reader), C(member) and the admin role with their implications, the admin role on the project
-    and on the system, the region, the identity service and its endpoints.
+    C(reader), C(member) (C(manager), C(service) since keystone 24) and the admin role with their
+    implications, the admin role on the project and on the system, the region, the identity service and its endpoints.
   - Before and after running bootstrap it reads keystone's state read-only with keystone's own Python
     managers (the same calls bootstrap makes, with the same configuration files), so C(changed) and
     RV(changes) are what really differs; keystone-manage's own log lines are not used because
@@ -110,7 +110,9 @@ options:
   admin_role:
     description:
       - Name of the admin role. keystone also creates the roles C(reader) and C(member) (fixed names), with
-        the admin role implying C(member) and C(member) implying C(reader).
+        C(member) implying C(reader) and the admin role implying C(member); since keystone 24 (2023.2) also
+        C(manager) between C(member) and the admin role, and C(service). The module reads which from the
+        installed keystone.
     type: str
     default: admin
   immutable_roles:
@@ -223,7 +225,7 @@ admin_project_id:
   returned: when bootstrap is true
   type: str
 role_ids:
-  description: IDs of the roles C(reader), C(member) and the admin role (null when not created yet).
+  description: IDs of the roles bootstrap makes (C(reader), C(member), the admin role; C(manager) and C(service) since keystone 24), null when not created yet.
   returned: when bootstrap is true
   type: dict
   sample: {admin: 9199d4a717854345be44ad0ac4552a14, member: 2a75c2992c0d42e88e0f8b987324a1a8, reader: f893b762eb36401591605438f4403731}
@@ -320,12 +322,25 @@ if state['domain']:
         pass
 state['project'] = project_id
 state['user'] = user
-roles = dict((name, role_id(name)) for name in ('reader', 'member', WANT['role']))
+# The default roles this keystone's bootstrap makes, each implying the one
+# before: reader <- member <- the admin role; 2023.2 on put manager between
+# member and the admin role (and drop admin -> member), and add service.
+from keystone.cmd.bootstrap import Bootstrapper
+chain = ['reader', 'member']
+if hasattr(Bootstrapper, '_bootstrap_manager_role'):
+    chain.append('manager')
+chain.append(WANT['role'])
+names = list(chain)
+if hasattr(Bootstrapper, '_bootstrap_service_role'):
+    names.append('service')
+roles = dict((name, role_id(name)) for name in names)
+state['role_order'] = names
 state['roles'] = roles
-state['implied'] = {
-    'member': implied(roles['member'], roles['reader']),
-    'admin': implied(roles[WANT['role']], roles['member']),
-}
+state['implied'] = [['%s -> %s' % (prior, imp), implied(roles[prior], roles[imp])]
+                    for imp, prior in zip(chain[:-1], chain[1:])]
+state['stale_implied'] = []
+if 'manager' in chain:
+    state['stale_implied'].append(['%s -> member' % WANT['role'], implied(roles[WANT['role']], roles['member'])])
 admin = roles[WANT['role']]
 state['project_grant'] = bool(user and project_id and admin and admin in
                               P.assignment_api.driver.list_grant_role_ids(user_id=user['id'], project_id=project_id))
@@ -355,6 +370,9 @@ print('STACKCRAFT-KEYSTONE-STATE ' + json.dumps(state, sort_keys=True))
 '''
 
 INTERFACES = ('public', 'internal', 'admin')
+# Role names keystone's bootstrap gives its own roles (manager and service
+# since 2023.2).
+FIXED_ROLES = ('reader', 'member', 'manager', 'service')
 
 
 class KeystoneBootstrap(StackcraftModule):
@@ -389,8 +407,8 @@ class KeystoneBootstrap(StackcraftModule):
         for name in ('admin_username', 'admin_project', 'admin_role', 'service_name', 'keystone_user', 'keystone_group'):
             if not p[name] or p[name] != p[name].strip():
                 raise ModuleError('%s must be a non-empty name without leading or trailing spaces' % name)
-        if p['admin_role'] in ('reader', 'member'):
-            raise ModuleError('admin_role must not be reader or member: keystone creates those as the roles the admin role implies')
+        if p['admin_role'] in FIXED_ROLES:
+            raise ModuleError('admin_role must not be %s: keystone creates those roles itself' % ', '.join(FIXED_ROLES))
         if p['region_id'] is not None and (not p['region_id'] or p['region_id'] != p['region_id'].strip()):
             raise ModuleError('region_id must be a non-empty name without leading or trailing spaces')
         for iface in INTERFACES:
@@ -511,13 +529,15 @@ class KeystoneBootstrap(StackcraftModule):
                 else:
                     password_kept = True
         roles = state['roles']
-        for name in ('reader', 'member', role):
+        for name in state['role_order']:
             if not roles.get(name):
                 changes.append('create role %s' % name)
-        if not state['implied']['member']:
-            changes.append('create implied role member -> reader')
-        if not state['implied']['admin']:
-            changes.append('create implied role %s -> member' % role)
+        for pair, present in state['implied']:
+            if not present:
+                changes.append('create implied role %s' % pair)
+        for pair, present in state['stale_implied']:
+            if present:
+                changes.append('delete implied role %s' % pair)
         if not state['project_grant']:
             changes.append('grant role %s on project %s to user %s' % (role, project, user_name))
         if not state['system_grant']:
@@ -546,22 +566,21 @@ class KeystoneBootstrap(StackcraftModule):
             'project': p['admin_project'] if state['project'] else None,
             'user': None if user is None else {'name': p['admin_username'], 'enabled': user['enabled']},
             'roles': sorted(name for name, rid in state['roles'].items() if rid),
-            'implied_roles': sorted(k for k, v in (('member -> reader', state['implied']['member']),
-                                                   ('%s -> member' % p['admin_role'], state['implied']['admin'])) if v),
+            'implied_roles': sorted(pair for pair, present in state['implied'] + state['stale_implied'] if present),
             'grants': sorted(k for k, v in (('project', state['project_grant']), ('system', state['system_grant'])) if v),
             'region': state['region'],
             'service': state['service']['name'] if state['service'] else None,
             'endpoints': dict(state['endpoints']),
         }
 
-    def expected_view(self, before):
+    def expected_view(self, before_state, before):
         p = self.params
         after = json.loads(json.dumps(before))
         after['domain'] = after['domain'] or 'default'
         after['project'] = p['admin_project']
         after['user'] = {'name': p['admin_username'], 'enabled': True}
-        after['roles'] = sorted(set(after['roles']) | set(['reader', 'member', p['admin_role']]))
-        after['implied_roles'] = sorted(['member -> reader', '%s -> member' % p['admin_role']])
+        after['roles'] = sorted(set(after['roles']) | set(before_state['role_order']))
+        after['implied_roles'] = sorted(pair for pair, present in before_state['implied'])
         after['grants'] = ['project', 'system']
         if p['region_id']:
             after['region'] = p['region_id']
@@ -614,7 +633,7 @@ class KeystoneBootstrap(StackcraftModule):
         result.update(self.ids(before))
         result['changes'].extend(changes)
         before_view = self.view(before)
-        result['diff'] = dict(before=before_view, after=self.expected_view(before_view) if changes else before_view)
+        result['diff'] = dict(before=before_view, after=self.expected_view(before, before_view) if changes else before_view)
         return before, changes
 
     def run_bootstrap(self, result, before):

@@ -1,8 +1,9 @@
 # Copyright: stackcraft developers
 # Apache License 2.0 (see galaxy.yml)
 """playbooks/preflight_inventory.yml (site.yml runs it before any host
-changes) refuses an inventory of the wrong shape, an unreachable host and a
-secret without a value, naming each. Real runs against local hosts: every
+changes) refuses an inventory of the wrong shape, an unreachable host, a
+secret without a value, a release not supported and a mix of releases,
+naming each. Real runs against local hosts: every
 host name below is the controller itself (connection local), except the
 unreachable one, which is SSH to a loopback port nobody listens on.
 """
@@ -115,3 +116,28 @@ def test_missing_secret_is_named(tmp_path, ansible_env):
     assert failures[0][0] == "Preflight | Check that every secret has a value", failures
     assert "glance_database_password" in failures[0][2] and "nova_keystone_password" in failures[0][2], failures
     assert "s3cret-value" not in output
+
+
+def test_unsupported_release_names_the_supported_ones(tmp_path, ansible_env):
+    # openstack_platform stands in for what the facts of an older host say.
+    hostvars = {"aio": LOCAL + " openstack_platform=Debian-11"}
+    rc, failures, output = run_preflight(tmp_path, ansible_env, aio_groups(), hostvars=hostvars)
+    assert rc != 0, output
+    assert failures[0][0].endswith("platform | Check that the release is supported"), failures
+    assert "aio runs Debian-11" in failures[0][2], failures
+    assert "Debian 12 bookworm (OpenStack Zed), Debian 13 trixie (OpenStack 2025.1 Epoxy)" in failures[0][2], failures
+
+
+def test_mixed_releases_are_refused_unless_allowed(tmp_path, ansible_env):
+    groups = {name: ["ctl"] for name in GROUPS}
+    groups.update(compute=["cmp1", "cmp2"])
+    hostvars = {"ctl": LOCAL + " openstack_platform=Debian-12", "cmp1": LOCAL + " openstack_platform=Debian-13",
+                "cmp2": LOCAL + " openstack_platform=Debian-13"}
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups, hostvars=hostvars)
+    assert rc != 0, output
+    assert failures[0][0] == "Preflight | Refuse a mix of releases", failures
+    assert "Debian-12: ctl; Debian-13: cmp1, cmp2" in failures[0][2], failures
+    for host in hostvars:
+        hostvars[host] += " openstack_allow_mixed_platforms=true"
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups, hostvars=hostvars)
+    assert rc == 0, output

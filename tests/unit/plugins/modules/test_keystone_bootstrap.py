@@ -28,20 +28,41 @@ PASSWORD = 'Adm1nS3cretPw'
 MANAGE = '/usr/bin/keystone-manage'
 PYTHON = '/usr/bin/python3'
 
-# The probe's output against a real, bootstrapped keystone 22.0.2 (sqlite).
-REAL_STATE = json.loads(
-    '{"domain": "default", "endpoints": {"public": "http://pub:5000/v3"}, "implied": {"admin": true, "member": true}, '
-    '"project": "d1bf410a51eb4848aeacedcfa4245b9d", "project_grant": true, "region": "RegionOne", "roles": '
-    '{"admin": "d0e44e9af27e4e7db9a63826ff991f4c", "member": "95ae3f90d2b44759bb8b8701561d64fc", "reader": '
-    '"1fe2171443f34241b8adf1f13440584d"}, "service": {"id": "6e5a5e8916d740e69cd483fc29f811b6", "name": "keystone"}, '
-    '"system_grant": true, "user": {"enabled": true, "id": "72ad6cd108cf48eba44ca8c089b12335", "password_matches": true}}')
+# The probe's output against real, bootstrapped keystones: Debian 12's 22.0.2
+# (sqlite, in a bookworm chroot) and Debian 13's 27.0.0 (the all-in-one cloud).
+REAL_STATES = {
+    '22.0.2': json.loads(
+        '{"domain": "default", "endpoints": {"public": "http://pub:5000/v3"}, "implied": [["member -> '
+        'reader", true], ["admin -> member", true]], "project": "33e34e2d78ad4d539fcd1e6cc53854d8", '
+        '"project_grant": true, "region": "RegionOne", "role_order": ["reader", "member", "admin"], '
+        '"roles": {"admin": "78e163d966df470fa9b33beb346f896f", "member": '
+        '"7ef30f4fcb404d81904a8f4e16afb52a", "reader": "153226b91a264fab843ff2dd33d8761f"}, "service": '
+        '{"id": "61cbd31944ca4b5b89cd49eb7b1d9160", "name": "keystone"}, "stale_implied": [], '
+        '"system_grant": true, "user": {"enabled": true, "id": "926161bf5514455a8d68d3cd0b4821fd", '
+        '"password_matches": true}}'),
+    '27.0.0': json.loads(
+        '{"domain": "default", "endpoints": {"admin": "http://10.213.0.200:5000/v3", "internal": '
+        '"http://10.213.0.200:5000/v3", "public": "http://10.213.0.200:5000/v3"}, "implied": [["member -> '
+        'reader", true], ["manager -> member", true], ["admin -> manager", true]], "project": '
+        '"ffdcc8b425cc4eb286fe6b121c3e5986", "project_grant": true, "region": "RegionOne", "role_order": '
+        '["reader", "member", "manager", "admin", "service"], "roles": {"admin": '
+        '"01f72e3c536445c28aac80b08b9e592a", "manager": "898b45d908314e22909f8b5d4b93477c", "member": '
+        '"cd23ee06c4c241388b00ee96182a5e82", "reader": "1a0afd0b086346b6892327436c153435", "service": '
+        '"65b11bcda9e14e43ba63f820638a45d5"}, "service": {"id": "83f5f6b1ae4c4a499d30412ffab7eb88", '
+        '"name": "keystone"}, "stale_implied": [["admin -> member", false]], "system_grant": true, '
+        '"user": {"enabled": true, "id": "0d2af2e2e22346bbb4ab0805aa91f044", "password_matches": false}}'),
+}
 # keystone-manage's exit under eventlet prints this on stderr and still exits 0.
 EXIT_NOISE = ("Exception ignored in: <function _removeHandlerRef at 0x7fbabac696c0>\n"
               "AttributeError: 'NoneType' object has no attribute 'getcurrent'\n")
 
 
 class FakeKeystone(object):
-    def __init__(self):
+    def __init__(self, release):
+        # keystone 24 (2023.2) on: a manager role between member and the
+        # admin role, and a service role.
+        self.release = release
+        self.modern = int(release.split('.')[0]) >= 24
         self.domain = False
         self.projects = {}          # name -> id
         self.users = {}             # name -> dict(id, enabled, password)
@@ -120,10 +141,13 @@ class FakeKeystone(object):
             user = self.users[username] = dict(id=self.new_id(), enabled=True, password=password)
         else:
             user.update(enabled=True, password=password)
-        for name in ('reader', 'member', role):
+        chain = self.chain(role)
+        for name in self.role_names(role):
             self.roles.setdefault(name, self.new_id())
-        self.implied.add((self.roles['member'], self.roles['reader']))
-        self.implied.add((self.roles[role], self.roles['member']))
+        for imp, prior in zip(chain[:-1], chain[1:]):
+            self.implied.add((self.roles[prior], self.roles[imp]))
+        if self.modern:
+            self.implied.discard((self.roles[role], self.roles['member']))
         self.project_grants.add((user['id'], self.projects[project], self.roles[role]))
         self.system_grants.add((user['id'], self.roles[role]))
         region = opts.get('--bootstrap-region-id')
@@ -145,13 +169,20 @@ class FakeKeystone(object):
                                                service_id=services[0]['id']))
         return 0, '', 'INFO keystone.cmd.bootstrap [-] Granted role %s on the system to user %s.\n' % (role, username) + EXIT_NOISE
 
+    def chain(self, role):
+        return ['reader', 'member'] + (['manager'] if self.modern else []) + [role]
+
+    def role_names(self, role):
+        return self.chain(role) + (['service'] if self.modern else [])
+
     # -- the probe -----------------------------------------------------------
 
     def probe(self, want, password):
         if 'probe' in self.fail:
             return self.fail['probe']
         user = self.users.get(want['username']) if self.domain else None
-        roles = dict((name, self.roles.get(name)) for name in ('reader', 'member', want['role']))
+        chain = self.chain(want['role'])
+        roles = dict((name, self.roles.get(name)) for name in self.role_names(want['role']))
         project = self.projects.get(want['project']) if self.domain else None
         services = [s for s in self.services if s['type'] == 'identity']
         endpoints = {}
@@ -165,9 +196,11 @@ class FakeKeystone(object):
             'project': project,
             'user': None if user is None else dict(id=user['id'], enabled=user['enabled'],
                                                    password_matches=user['password'] == password),
+            'role_order': self.role_names(want['role']),
             'roles': roles,
-            'implied': {'member': (roles['member'], roles['reader']) in self.implied,
-                        'admin': (admin, roles['member']) in self.implied},
+            'implied': [['%s -> %s' % (prior, imp), (roles[prior], roles[imp]) in self.implied]
+                        for imp, prior in zip(chain[:-1], chain[1:])],
+            'stale_implied': [['%s -> member' % want['role'], (admin, roles['member']) in self.implied]] if self.modern else [],
             'project_grant': bool(user) and (user['id'], project, admin) in self.project_grants,
             'system_grant': bool(user) and (user['id'], admin) in self.system_grants,
             'region': want['region'] if want['region'] in self.regions else None,
@@ -177,11 +210,15 @@ class FakeKeystone(object):
         return 0, keystone_bootstrap.STATE_MARKER + json.dumps(state, sort_keys=True) + '\n', ''
 
 
-@pytest.fixture
-def keystone(monkeypatch):
-    fake = FakeKeystone()
+def install_fake(monkeypatch, release):
+    fake = FakeKeystone(release)
     monkeypatch.setattr(AnsibleModule, 'run_command', lambda self, argv, **kwargs: fake(argv, **kwargs))
     return fake
+
+
+@pytest.fixture(params=sorted(REAL_STATES))
+def keystone(monkeypatch, request):
+    return install_fake(monkeypatch, request.param)
 
 
 @pytest.fixture
@@ -220,16 +257,20 @@ def subcommands(fake):
 
 
 def test_fake_probe_has_the_real_probe_shape(keystone, capsys, repos):
-    run(capsys, repos, public_url='http://pub:5000/v3', internal_url=None)
+    real = REAL_STATES[keystone.release]
+    urls = dict(('%s_url' % iface, real['endpoints'].get(iface)) for iface in ('public', 'internal', 'admin'))
+    run(capsys, repos, **urls)
     rc, out, err = keystone.probe(dict(username='admin', role='admin', project='admin', region='RegionOne'), PASSWORD)
     state = json.loads(out[len(keystone_bootstrap.STATE_MARKER):])
 
     def shape(value):
         if isinstance(value, dict):
             return dict((k, shape(v)) for k, v in value.items())
+        if isinstance(value, list):
+            return [shape(v) for v in value]
         return type(value).__name__
 
-    assert shape(state) == shape(REAL_STATE)
+    assert shape(state) == shape(REAL_STATES[keystone.release])
 
 
 def test_first_run_creates_keys_and_everything(keystone, capsys, repos):
@@ -240,9 +281,14 @@ def test_first_run_creates_keys_and_everything(keystone, capsys, repos):
         assert sorted(os.listdir(repos[key])) == ['0', '1']
     assert res['changes'][:2] == ['fernet_setup %s' % repos['fernet_key_repository'],
                                   'credential_setup %s' % repos['credential_key_repository']]
-    for expected in ('create domain default', 'create project admin', 'create user admin', 'create role reader',
-                     'create role member', 'create role admin', 'create implied role member -> reader',
-                     'create implied role admin -> member', 'grant role admin on project admin to user admin',
+    if keystone.modern:
+        roles = ('create role manager', 'create role service', 'create implied role manager -> member',
+                 'create implied role admin -> manager')
+    else:
+        roles = ('create implied role admin -> member',)
+    for expected in roles + ('create domain default', 'create project admin', 'create user admin', 'create role reader',
+                             'create role member', 'create role admin', 'create implied role member -> reader',
+                             'grant role admin on project admin to user admin',
                      'grant role admin on the system to user admin', 'create region RegionOne',
                      'create service keystone (identity)', 'create public endpoint http://ctl:5000/v3',
                      'create internal endpoint http://ctl:5000/v3'):
@@ -387,6 +433,21 @@ def test_bootstrap_that_leaves_a_difference_is_an_error(keystone, capsys, repos)
     assert rc == 1 and 'still differs' in res['msg'] and 'create user admin' in res['msg']
 
 
+def test_keystone_upgraded_from_zed_gets_the_manager_role(monkeypatch, capsys, repos):
+    keystone = install_fake(monkeypatch, '27.0.0')
+    keystone.modern = False
+    run(capsys, repos)
+    keystone.modern = True
+    rc, res, out = run(capsys, repos, diff=True)
+    assert rc == 0 and res['changed']
+    assert res['changes'] == ['create role manager', 'create role service', 'create implied role manager -> member',
+                              'create implied role admin -> manager', 'delete implied role admin -> member']
+    assert res['diff']['before']['implied_roles'] == ['admin -> member', 'member -> reader']
+    assert res['diff']['after']['implied_roles'] == ['admin -> manager', 'manager -> member', 'member -> reader']
+    rc, res, out = run(capsys, repos)
+    assert rc == 0 and not res['changed']
+
+
 def test_no_immutable_roles_flag(keystone, capsys, repos):
     run(capsys, repos, immutable_roles=False)
     boot = [c['argv'] for c in keystone.calls if 'bootstrap' in c['argv']][0]
@@ -397,7 +458,8 @@ def test_no_immutable_roles_flag(keystone, capsys, repos):
     (dict(admin_password=None), 'admin_password'),
     (dict(public_url='ctl:5000/v3'), 'public_url must be an http:// or https:// URL'),
     (dict(admin_url='ftp://ctl/'), 'admin_url must be an http:// or https:// URL'),
-    (dict(admin_role='member'), 'admin_role must not be reader or member'),
+    (dict(admin_role='member'), 'admin_role must not be reader, member, manager, service'),
+    (dict(admin_role='manager'), 'admin_role must not be reader, member, manager, service'),
     (dict(admin_username=' admin'), 'admin_username must be a non-empty name'),
     (dict(region_id=''), 'region_id must be a non-empty name'),
     (dict(config_files=[]), 'config_files must name at least one'),
