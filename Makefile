@@ -1,7 +1,9 @@
 # stackcraft.openstack -- developer entry points.
 #   make test   lint, unit tests, ansible-test sanity, collection build and
 #               the Molecule scenarios (creates .venv and host tools itself)
-#   make aio    all-in-one cloud on a disposable machine (see README)
+#   make aio    all-in-one cloud on a disposable machine (see README);
+#               Debian 13 / OpenStack 2025.1, or Debian 12 / Zed with
+#               make aio STACKCRAFT_SUITE=bookworm
 #   make aio-down  remove that machine
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c

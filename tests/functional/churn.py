@@ -6,7 +6,7 @@ Run on the network host (root: it reads the DHCP namespace, the tap
 devices and the agents' logs). Boots COUNT servers, PARALLEL at a time,
 every CONFIG_DRIVE_EVERY-th one with a config drive, from the smoke test's
 guest image; every PORT_UPDATE_EVERY-th one's port is updated (a new
-allowed MAC) and the linuxbridge agent must apply that within
+allowed MAC) and the L2 agent must apply that within
 AGENT_TIMEOUT seconds (the taps must be on this host: an all-in-one or a
 network host that is also the compute host). Each server must become ACTIVE, show the guest's ready marker
 (and, with a config drive, that the drive was read), answer ping and SSH
@@ -31,9 +31,12 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from osrest import Client, Error, load_cloud, wait  # noqa: E402
 
+LINUXBRIDGE_AGENT = "/usr/bin/neutron-linuxbridge-agent"
+# The L2 agent's log is whichever of the two the release has.
 DEFAULT_LOGS = [
     "/var/log/nova/nova-compute.log",
     "/var/log/neutron/neutron-linuxbridge-agent.log",
+    "/var/log/neutron/neutron-openvswitch-agent.log",
     "/var/log/neutron/neutron-dhcp-agent.log",
 ]
 
@@ -145,15 +148,20 @@ class Churn:
         return address, [p["id"] for p in ports]
 
     def update_port(self, port_id, serial):
-        """Give the port one more allowed MAC: the agent must replace the MAC
-        rule of its tap (neutronMAC-tap<id> in ebtables' nat table), which is
-        where Debian 12's ebtables-nft used to make it loop."""
+        """Give the port one more allowed MAC: the agent must rewrite the MAC
+        rules of its tap. The linuxbridge agent (Debian 12) keeps them in
+        neutronMAC-tap<id> in ebtables' nat table, which is where Debian 12's
+        ebtables-nft used to make it loop; the Open vSwitch agent (Debian 13)
+        in its iptables spoofing chain (--mac-source)."""
         mac = "fa:16:3e:5c:00:%02x" % (serial % 256)
         self.c.call("network", f"/v2.0/ports/{port_id}", "PUT", body={"port": {
             "allowed_address_pairs": [{"ip_address": "192.0.2.%d" % (serial % 250 + 1), "mac_address": mac}]}})
-        chain = "neutronMAC-tap" + port_id[:11]
+        if os.path.exists(LINUXBRIDGE_AGENT):
+            listing = ("ebtables", "-t", "nat", "-L", "neutronMAC-tap" + port_id[:11])
+        else:
+            listing = ("iptables-save", "-t", "filter")
         wait(f"the agent to allow {mac} on tap{port_id[:11]}", lambda: mac_listed(mac, sh(
-            "ebtables", "-t", "nat", "-L", chain, check=False).stdout), self.args.agent_timeout, 1)
+            *listing, check=False).stdout.lower()), self.args.agent_timeout, 1)
         return mac
 
     def delete(self, sid, ports):
@@ -170,7 +178,7 @@ class Churn:
 
 
 def mac_listed(mac, listing):
-    """Whether ebtables' listing holds mac (it prints fa:16:3e:5c:0:3 for fa:16:3e:5c:00:03)."""
+    """Whether a lower-cased listing holds mac (ebtables prints fa:16:3e:5c:0:3 for fa:16:3e:5c:00:03)."""
     want = int(mac.replace(":", ""), 16)
     return any(int("".join(part.zfill(2) for part in token.split(":")), 16) == want
                for token in re.findall(r"\b[0-9a-f]{1,2}(?::[0-9a-f]{1,2}){5}\b", listing))
@@ -213,7 +221,7 @@ def main():
     parser.add_argument("--port-update-every", type=int, default=3,
                         help="every Nth server's port gets an allowed address pair (0: none)")
     parser.add_argument("--agent-timeout", type=int, default=60,
-                        help="seconds for the linuxbridge agent to apply a port update")
+                        help="seconds for the L2 agent to apply a port update")
     parser.add_argument("--boot-timeout", type=int, default=600)
     parser.add_argument("--ready-timeout", type=int, default=300)
     parser.add_argument("--log", action="append", help="log files that must gain no ERROR line")
