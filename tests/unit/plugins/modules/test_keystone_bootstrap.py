@@ -289,9 +289,9 @@ def test_first_run_creates_keys_and_everything(keystone, capsys, repos):
     for expected in roles + ('create domain default', 'create project admin', 'create user admin', 'create role reader',
                              'create role member', 'create role admin', 'create implied role member -> reader',
                              'grant role admin on project admin to user admin',
-                     'grant role admin on the system to user admin', 'create region RegionOne',
-                     'create service keystone (identity)', 'create public endpoint http://ctl:5000/v3',
-                     'create internal endpoint http://ctl:5000/v3'):
+                             'grant role admin on the system to user admin', 'create region RegionOne',
+                             'create service keystone (identity)', 'create public endpoint http://ctl:5000/v3',
+                             'create internal endpoint http://ctl:5000/v3'):
         assert expected in res['changes']
     assert res['admin_user_id'] == keystone.users['admin']['id']
     assert res['endpoints'] == {'public': 'http://ctl:5000/v3', 'internal': 'http://ctl:5000/v3'}
