@@ -172,6 +172,12 @@ discovered_hosts:
   type: list
   elements: str
   sample: [compute1]
+mapped_hosts:
+  description: Every host mapped to the cell after discover_hosts (newly or before).
+  returned: when O(discover_hosts=true) ran for a named cell or cell0
+  type: list
+  elements: str
+  sample: [compute1, compute2]
 removed_hosts:
   description: Host mappings deleted with the cell (O(state=absent), O(force=true)).
   returned: when O(state=absent)
@@ -389,6 +395,8 @@ class NovaCell(StackcraftModule):
         result['discovered_hosts'] = hosts
         if hosts:
             result['actions'].append('discover_hosts: mapped %s' % ', '.join(hosts))
+        if result['cell_uuid']:
+            result['mapped_hosts'] = self.list_hosts(result['cell_uuid'])
 
     # -- state absent -----------------------------------------------------
 

@@ -369,6 +369,8 @@ def test_discover_reports_new_hosts(nova, capsys):
     assert call[call.index('--cell_uuid') + 1] == CELL1 and '--by-service' not in call
     rc, res, out = run(capsys, name='cell1', discover_hosts=True)
     assert not res['changed'] and res['discovered_hosts'] == []
+    # Mapped before or just now: what the role waits for.
+    assert set(res['mapped_hosts']) >= {'compute1', 'compute2'}
 
 
 def test_discover_by_service_in_all_cells(nova, capsys):

@@ -1,0 +1,348 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: stackcraft developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: host_state
+short_description: Read in one call what the stackcraft roles need to know about a host
+description:
+  - Returns, read-only, the state the roles of this collection would otherwise ask for in many small
+    calls (one C(dpkg-query), C(systemctl) or C(*-manage) program per question).
+  - C(packages), the Debian packages installed, with their versions (one C(dpkg-query)).
+  - C(units), every systemd unit the host knows with its active state and unit file state (two C(systemctl) calls).
+  - C(policy), the services marked C(managed) and C(configured) in O(policy_dir) (see the common role).
+  - C(schemas), for each database of O(databases) whose configuration file exists, the revisions the database is
+    at (its alembic version table) and the heads of the migrations the installed service ships, and whether they
+    are equal. The migration heads are read from the revision files (C(revision) and C(down_revision)) without
+    importing them.
+  - C(nova), for a database of O(databases) with O(databases[].nova_api=true), the cells of nova's API database
+    (name, uuid, transport URL and database connection, passwords masked in the output) with the schema state of
+    each cell's database, and the hosts mapped to cells.
+  - Whatever cannot be read (a package not installed, a database not reachable yet) is reported as missing or
+    with its error, never as a failure; callers act where the state is missing and verify there.
+version_added: 0.2.0
+author:
+  - stackcraft developers (@stackcraft)
+requirements:
+  - PyMySQL (C(python3-pymysql)) and iniparse (C(python3-iniparse)) on the target, for O(databases)
+options:
+  policy_dir:
+    description:
+      - Directory holding the C(managed/NAME) and C(configured/NAME) markers of the common role's policy-rc.d.
+    type: path
+    default: /var/lib/stackcraft/policy-rc.d
+  databases:
+    description:
+      - Databases whose schema state to read.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Key of the database in RV(state.schemas).
+        type: str
+        required: true
+      config_file:
+        description: The service's configuration file holding the connection URL. Skipped when missing.
+        type: path
+        required: true
+      section:
+        description: Section of the connection option.
+        type: str
+        default: database
+      option:
+        description: The connection option.
+        type: str
+        default: connection
+      migrations:
+        description: Directory of the service's alembic revision files (searched recursively).
+        type: path
+        required: true
+      nova_api:
+        description: This is nova's API database; also read its cells and host mappings.
+        type: bool
+        default: false
+      cell_migrations:
+        description: With O(databases[].nova_api=true), the directory of the revision files of the cell databases.
+        type: path
+'''
+
+EXAMPLES = r'''
+- name: Read this host's state once
+  stackcraft.openstack.host_state:
+    databases:
+      - name: keystone
+        config_file: /etc/keystone/keystone.conf
+        migrations: /usr/lib/python3/dist-packages/keystone/common/sql/migrations/versions
+  register: __common_host_state_read
+'''
+
+RETURN = r'''
+state:
+  description: The host's state.
+  returned: always
+  type: dict
+  contains:
+    packages:
+      description: Installed packages and their versions.
+      type: dict
+      sample: {keystone: "2:27.0.0-2"}
+    units:
+      description: Units by name, each with C(active) (ActiveState) and C(enabled) (UnitFileState, empty when unknown).
+      type: dict
+      sample: {keystone.service: {active: active, enabled: enabled}}
+    policy:
+      description: Services marked C(managed) and C(configured).
+      type: dict
+      sample: {managed: [keystone], configured: [keystone]}
+    schemas:
+      description: Per database, C(current) and C(heads) (sorted lists) and C(synced), or C(error).
+      type: dict
+      sample: {keystone: {current: [e25ffa003242, 29e87d24a316], heads: [e25ffa003242, 29e87d24a316], synced: true}}
+    nova:
+      description:
+        - C(cells), each with C(name), C(uuid), C(transport_url) and C(database_connection) (passwords masked),
+          C(transport_url_sha256) and C(database_connection_sha256) (SHA-256 of the real URLs, for comparing) and
+          C(schema) (as in RV(state.schemas)); and C(host_mappings) (host name to cell name).
+        - Only when a database with O(databases[].nova_api=true) was read.
+      type: dict
+'''
+
+import ast
+import hashlib
+import os
+import re
+
+from ansible.module_utils.basic import missing_required_lib
+from ansible_collections.stackcraft.openstack.plugins.module_utils.base import StackcraftModule
+
+try:
+    import pymysql
+    HAS_PYMYSQL = True
+except ImportError:
+    HAS_PYMYSQL = False
+
+try:
+    from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit, parse_qs
+except ImportError:  # pragma: no cover
+    from urllib.parse import unquote, urlsplit, parse_qs
+
+from ansible_collections.stackcraft.openstack.plugins.module_utils.ini import IniError, parse
+
+# revision = 'abc' / revision: str = "abc"; down_revision and depends_on
+# likewise, each a string, a tuple of strings or None.
+_ASSIGN_RE = re.compile(r'^(revision|down_revision|depends_on)\s*(?::[^=]*)?=\s*(.+?)\s*$', re.M)
+
+
+def _revisions(value):
+    value = ast.literal_eval(value) if value else None
+    if isinstance(value, (tuple, list)):
+        return set(value)
+    return set([value]) if value else set()
+
+
+def migration_graph(directory):
+    """{revision: set of revisions it needs (down_revision and depends_on)}
+    and the heads, from the alembic revision files under ``directory``."""
+    needs, parents = {}, set()
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            if not name.endswith('.py') or name.startswith('__'):
+                continue
+            with open(os.path.join(root, name)) as handle:
+                found = dict(_ASSIGN_RE.findall(handle.read()))
+            if 'revision' not in found:
+                continue
+            down = _revisions(found.get('down_revision'))
+            parents.update(down)
+            needs[ast.literal_eval(found['revision'])] = down | _revisions(found.get('depends_on'))
+    return needs, sorted(set(needs) - parents)
+
+
+def migration_heads(directory):
+    """Heads of the alembic revision files under ``directory``."""
+    return migration_graph(directory)[1]
+
+
+def is_synced(current, graph):
+    """Whether a database at revisions ``current`` has every head applied:
+    alembic records only the tips, so a head an applied revision depends on
+    (glance's contract branch on its expand branch) counts as applied."""
+    needs, heads = graph
+    if not current or any(rev not in needs for rev in current):
+        return False
+    applied, todo = set(), list(current)
+    while todo:
+        rev = todo.pop()
+        if rev not in applied:
+            applied.add(rev)
+            todo.extend(needs.get(rev, ()))
+    return set(heads) <= applied
+
+
+def sha256_hex(text):
+    return hashlib.sha256((text or '').encode('utf-8')).hexdigest()
+
+
+def connect_args(url):
+    """pymysql.connect() arguments for a SQLAlchemy mysql URL."""
+    parts = urlsplit(url)
+    if not parts.scheme.startswith('mysql'):
+        raise ValueError('not a MySQL URL')
+    args = {'user': unquote(parts.username or ''), 'password': unquote(parts.password or ''),
+            'database': unquote(parts.path.lstrip('/')), 'connect_timeout': 5}
+    query = parse_qs(parts.query)
+    if 'unix_socket' in query:
+        args['unix_socket'] = query['unix_socket'][0]
+    else:
+        args['host'] = parts.hostname or 'localhost'
+        args['port'] = parts.port or 3306
+    return args
+
+
+class HostState(StackcraftModule):
+    argument_spec = dict(
+        policy_dir=dict(type='path', default='/var/lib/stackcraft/policy-rc.d'),
+        databases=dict(type='list', elements='dict', default=[], options=dict(
+            name=dict(type='str', required=True),
+            config_file=dict(type='path', required=True),
+            section=dict(type='str', default='database'),
+            option=dict(type='str', default='connection'),
+            migrations=dict(type='path', required=True),
+            nova_api=dict(type='bool', default=False),
+            cell_migrations=dict(type='path'),
+        )),
+    )
+
+    def packages(self):
+        rc, out, _err = self.run_command(
+            ['dpkg-query', '--show', '--showformat=${Package}\t${db:Status-Status}\t${Version}\n'], check_rc=False)
+        found = {}
+        for line in out.splitlines():
+            fields = line.split('\t')
+            if len(fields) == 3 and fields[1] == 'installed':
+                found[fields[0]] = fields[2]
+        return found
+
+    def units(self):
+        found = {}
+        if not self.module.get_bin_path('systemctl'):
+            return found
+        common = ['systemctl', '--full', '--plain', '--no-legend', '--no-pager']
+        _rc, out, _err = self.run_command(common + ['list-units', '--all'], check_rc=False)
+        for line in out.splitlines():
+            fields = line.split()
+            if len(fields) >= 4:
+                found[fields[0]] = {'active': fields[2], 'enabled': ''}
+        _rc, out, _err = self.run_command(common + ['list-unit-files'], check_rc=False)
+        for line in out.splitlines():
+            fields = line.split()
+            if len(fields) >= 2:
+                found.setdefault(fields[0], {'active': 'inactive', 'enabled': ''})['enabled'] = fields[1]
+        return found
+
+    def policy(self):
+        marks = {}
+        for mark in ('managed', 'configured'):
+            path = os.path.join(self.params['policy_dir'], mark)
+            marks[mark] = sorted(os.listdir(path)) if os.path.isdir(path) else []
+        return marks
+
+    def connection_url(self, spec):
+        if not os.path.isfile(spec['config_file']):
+            return None
+        with open(spec['config_file']) as handle:
+            try:
+                lines = parse(handle.read())
+            except IniError:
+                return None
+        values = [line.value.strip() for line in lines
+                  if line.kind == 'option' and line.section == spec['section'] and line.key == spec['option']]
+        url = values[-1] if values else None
+        if url:
+            self.add_url_secrets(url)
+        return url
+
+    def query(self, url, sql):
+        connection = pymysql.connect(**connect_args(url))
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return cursor.fetchall()
+        finally:
+            connection.close()
+
+    def schema(self, url, graph):
+        try:
+            try:
+                rows = self.query(url, 'SELECT version_num FROM alembic_version')
+            except pymysql.err.ProgrammingError:
+                # No version table: an empty database.
+                rows = ()
+        except Exception as exc:  # unreachable, denied, not a MySQL URL...
+            return {'error': self.mask(str(exc)), 'synced': False}
+        current = sorted(row[0] for row in rows)
+        return {'current': current, 'heads': graph[1], 'synced': is_synced(current, graph)}
+
+    def nova(self, url, cell_graph):
+        result = {'cells': [], 'host_mappings': {}}
+        try:
+            cells = self.query(url, 'SELECT id, uuid, name, transport_url, database_connection FROM cell_mappings')
+            hosts = self.query(url, 'SELECT host, cell_id FROM host_mappings')
+        except Exception as exc:
+            result['error'] = self.mask(str(exc))
+            return result
+        names = {}
+        for cell_id, uuid, name, transport_url, connection in cells:
+            names[cell_id] = name
+            self.add_url_secrets(transport_url)
+            self.add_url_secrets(connection)
+            result['cells'].append({
+                'name': name, 'uuid': uuid, 'transport_url': transport_url, 'database_connection': connection,
+                # What callers compare their wanted URLs with (the URLs
+                # themselves come back masked).
+                'transport_url_sha256': sha256_hex(transport_url),
+                'database_connection_sha256': sha256_hex(connection),
+                'schema': self.schema(connection, cell_graph) if connection else {'synced': False},
+            })
+        result['host_mappings'] = dict((host, names.get(cell_id)) for host, cell_id in hosts)
+        return result
+
+    def run(self):
+        state = {'packages': self.packages(), 'units': self.units(), 'policy': self.policy(), 'schemas': {}}
+        graphs = {}
+
+        def graph(directory):
+            if directory not in graphs:
+                graphs[directory] = migration_graph(directory) if os.path.isdir(directory) else None
+            return graphs[directory]
+
+        for spec in self.params['databases']:
+            url = self.connection_url(spec)
+            if not url:
+                continue
+            wanted = graph(spec['migrations'])
+            if not HAS_PYMYSQL:
+                state['schemas'][spec['name']] = {'error': missing_required_lib('PyMySQL'), 'synced': False}
+                continue
+            if wanted is None:
+                state['schemas'][spec['name']] = {'error': 'no migrations in %s' % spec['migrations'], 'synced': False}
+                continue
+            state['schemas'][spec['name']] = self.schema(url, wanted)
+            if spec['nova_api'] and spec['cell_migrations'] and graph(spec['cell_migrations']) is not None:
+                state['nova'] = self.nova(url, graph(spec['cell_migrations']))
+        return {'state': state}
+
+
+def main():
+    HostState().execute()
+
+
+if __name__ == '__main__':
+    main()

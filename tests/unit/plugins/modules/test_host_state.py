@@ -1,0 +1,120 @@
+# -*- coding: utf-8 -*-
+# Copyright: stackcraft developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""host_state: migration heads read from revision files, connection URLs,
+and the whole module against a fake dpkg-query and systemctl with a
+database that cannot be reached (reported, not failed)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.stackcraft.openstack.plugins.module_utils.base import MASK
+from ansible_collections.stackcraft.openstack.plugins.modules import host_state
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_heads_of_branches_merges_and_annotations(tmp_path):
+    # neutron/keystone style: expand and contract branches in sub-directories,
+    # a merge revision, newer alembic templates with type annotations.
+    write(tmp_path / 'base.py', "revision = 'base'\ndown_revision = None\n")
+    write(tmp_path / '2024.1' / 'expand' / 'e1.py', "revision = 'e1'\ndown_revision = 'base'\nbranch_labels = ('expand',)\n")
+    write(tmp_path / '2024.1' / 'expand' / 'e2.py', 'revision: str = "e2"\ndown_revision: Union[str, None] = "e1"\n')
+    write(tmp_path / '2024.1' / 'contract' / 'c1.py', "revision = 'c1'\ndown_revision = 'base'\n")
+    write(tmp_path / 'm1.py', "revision = 'm1'\ndown_revision = ('c1', 'x1')\n")
+    write(tmp_path / 'x1.py', "revision = 'x1'\ndown_revision = 'base'\n")
+    write(tmp_path / '__init__.py', "revision = 'not-a-migration'\n")
+    write(tmp_path / 'README.txt', "revision = 'nope'\n")
+    assert host_state.migration_heads(str(tmp_path)) == ['e2', 'm1']
+
+
+def test_connect_args_decode_password_and_socket():
+    args = host_state.connect_args('mysql+pymysql://nova:p%40ss%2Fw@db.example:3307/nova_api?charset=utf8')
+    assert args == {'user': 'nova', 'password': 'p@ss/w', 'database': 'nova_api', 'connect_timeout': 5,
+                    'host': 'db.example', 'port': 3307}
+    args = host_state.connect_args('mysql://root@/keystone?unix_socket=/run/mysqld/mysqld.sock')
+    assert args['unix_socket'] == '/run/mysqld/mysqld.sock' and 'host' not in args
+    with pytest.raises(ValueError):
+        host_state.connect_args('sqlite:////var/lib/nova/nova.sqlite')
+
+
+DPKG = 'keystone\tinstalled\t2:27.0.0-2\nold-pkg\tconfig-files\t1.0\nchrony\tinstalled\t4.6-1\n'
+UNITS = 'keystone.service loaded active running Keystone\nepmd.socket loaded inactive dead Erlang epmd\n'
+UNIT_FILES = 'keystone.service enabled enabled\nepmd.socket disabled enabled\nnova-api.service masked enabled\n'
+
+
+def run(capsys, monkeypatch, **args):
+    def fake_run(self, argv, **kwargs):
+        if argv[0] == 'dpkg-query':
+            return 0, DPKG, ''
+        if 'list-units' in argv:
+            return 0, UNITS, ''
+        if 'list-unit-files' in argv:
+            return 0, UNIT_FILES, ''
+        raise AssertionError('unexpected command %r' % (argv,))
+
+    monkeypatch.setattr(AnsibleModule, 'run_command', fake_run)
+    monkeypatch.setattr(AnsibleModule, 'get_bin_path', lambda self, name, *a, **k: '/bin/' + name)
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            host_state.main()
+    out = capsys.readouterr().out
+    return json.loads(out), out
+
+
+def test_packages_units_markers(tmp_path, capsys, monkeypatch):
+    (tmp_path / 'managed').mkdir()
+    (tmp_path / 'managed' / 'keystone').write_text('')
+    res, _out = run(capsys, monkeypatch, policy_dir=str(tmp_path))
+    state = res['state']
+    assert not res['changed']
+    assert state['packages'] == {'keystone': '2:27.0.0-2', 'chrony': '4.6-1'}
+    assert state['units']['keystone.service'] == {'active': 'active', 'enabled': 'enabled'}
+    assert state['units']['epmd.socket'] == {'active': 'inactive', 'enabled': 'disabled'}
+    assert state['units']['nova-api.service'] == {'active': 'inactive', 'enabled': 'masked'}
+    assert state['policy'] == {'managed': ['keystone'], 'configured': []}
+    assert state['schemas'] == {}
+
+
+def test_unreachable_database_is_reported_with_password_masked(tmp_path, capsys, monkeypatch):
+    password = 'n0tReachable'
+    conf = tmp_path / 'keystone.conf'
+    conf.write_text('[DEFAULT]\n[database]\nconnection = mysql+pymysql://keystone:%s@127.0.0.1:9/keystone\n' % password)
+    migrations = tmp_path / 'versions'
+    write(migrations / 'a.py', "revision = 'a'\ndown_revision = None\n")
+    missing = tmp_path / 'missing.conf'
+    res, out = run(capsys, monkeypatch, policy_dir=str(tmp_path), databases=[
+        {'name': 'keystone', 'config_file': str(conf), 'migrations': str(migrations)},
+        {'name': 'glance', 'config_file': str(missing), 'migrations': str(migrations)},
+    ])
+    schema = res['state']['schemas']['keystone']
+    assert schema['synced'] is False and schema['error']
+    assert 'glance' not in res['state']['schemas']
+    assert password not in out
+
+
+def test_a_head_applied_through_depends_on_counts(tmp_path):
+    # glance records only its contract tip; the expand head is a dependency.
+    write(tmp_path / 'e1.py', "revision = 'e1'\ndown_revision = None\n")
+    write(tmp_path / 'c1.py', "revision = 'c1'\ndown_revision = None\ndepends_on = 'e1'\n")
+    write(tmp_path / 'e2.py', "revision = 'e2'\ndown_revision = 'e1'\n")
+    graph = host_state.migration_graph(str(tmp_path))
+    assert graph[1] == ['c1', 'e2']
+    assert not host_state.is_synced(['c1'], graph)
+    write(tmp_path / 'c2.py', "revision = 'c2'\ndown_revision = 'c1'\ndepends_on = 'e2'\n")
+    graph = host_state.migration_graph(str(tmp_path))
+    assert host_state.is_synced(['c2'], graph)
+    assert not host_state.is_synced(['c1'], graph)
+    assert not host_state.is_synced([], graph)
+    # A revision the installed code does not know (newer database): not synced.
+    assert not host_state.is_synced(['c2', 'zz'], graph)
