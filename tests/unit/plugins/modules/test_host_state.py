@@ -15,7 +15,6 @@ import pytest
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
-from ansible_collections.stackcraft.openstack.plugins.module_utils.base import MASK
 from ansible_collections.stackcraft.openstack.plugins.modules import host_state
 
 
