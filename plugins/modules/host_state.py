@@ -24,6 +24,9 @@ description:
   - C(nova), for a database of O(databases) with O(databases[].nova_api=true), the cells of nova's API database
     (name, uuid, transport URL and database connection, passwords masked in the output) with the schema state of
     each cell's database, and the hosts mapped to cells.
+  - C(rabbitmq), when the local RabbitMQ broker runs, its users (tags, password hash and hashing algorithm), vhosts
+    and permissions, from one C(rabbitmqctl export_definitions) (one call instead of several per user). The
+    password hashes make the result sensitive; the common role reads it with C(no_log).
   - Whatever cannot be read (a package not installed, a database not reachable yet) is reported as missing or
     with its error, never as a failure; callers act where the state is missing and verify there.
 version_added: 0.2.0
@@ -37,6 +40,13 @@ options:
       - Directory holding the C(managed/NAME) and C(configured/NAME) markers of the common role's policy-rc.d.
     type: path
     default: /var/lib/stackcraft/policy-rc.d
+  files:
+    description:
+      - Glob patterns of small files whose content to return in RV(state.files) (regular files up to 64 KiB), so
+        that callers can leave a file alone without a module call of its own.
+    type: list
+    elements: path
+    default: []
   databases:
     description:
       - Databases whose schema state to read.
@@ -101,10 +111,20 @@ state:
       description: Services marked C(managed) and C(configured).
       type: dict
       sample: {managed: [keystone], configured: [keystone]}
+    files:
+      description: Path to content of each file matched by O(files).
+      type: dict
+      sample: {/etc/default/keystone: "DAEMON_ARGS=..."}
     schemas:
       description: Per database, C(current) and C(heads) (sorted lists) and C(synced), or C(error).
       type: dict
       sample: {keystone: {current: [e25ffa003242, 29e87d24a316], heads: [e25ffa003242, 29e87d24a316], synced: true}}
+    rabbitmq:
+      description:
+        - C(users) (name to C(tags), C(password_hash), C(hashing_algorithm)), C(vhosts) and C(permissions) (user to
+          vhost to C(configure), C(write), C(read)), or C(error).
+        - Only on a host where C(rabbitmq-server) runs.
+      type: dict
     nova:
       description:
         - C(cells), each with C(name), C(uuid), C(transport_url) and C(database_connection) (passwords masked),
@@ -115,12 +135,14 @@ state:
 '''
 
 import ast
+import glob
 import hashlib
+import json
 import os
 import re
 
 from ansible.module_utils.basic import missing_required_lib
-from ansible_collections.stackcraft.openstack.plugins.module_utils.base import StackcraftModule
+from ansible_collections.stackcraft.openstack.plugins.module_utils.base import StackcraftModule, tail
 
 try:
     import pymysql
@@ -209,6 +231,7 @@ def connect_args(url):
 class HostState(StackcraftModule):
     argument_spec = dict(
         policy_dir=dict(type='path', default='/var/lib/stackcraft/policy-rc.d'),
+        files=dict(type='list', elements='path', default=[]),
         databases=dict(type='list', elements='dict', default=[], options=dict(
             name=dict(type='str', required=True),
             config_file=dict(type='path', required=True),
@@ -314,8 +337,48 @@ class HostState(StackcraftModule):
         result['host_mappings'] = dict((host, names.get(cell_id)) for host, cell_id in hosts)
         return result
 
+    def files(self):
+        found = {}
+        for pattern in self.params['files']:
+            for path in sorted(glob.glob(pattern)):
+                if os.path.isfile(path) and not os.path.islink(path) and os.path.getsize(path) <= 65536:
+                    with open(path, 'rb') as handle:
+                        found[path] = handle.read().decode('utf-8', 'replace')
+        return found
+
+    def rabbitmq(self, units):
+        """Users (tags, password hash), vhosts and permissions of a running
+        local broker, in one rabbitmqctl call."""
+        if (units.get('rabbitmq-server.service') or {}).get('active') != 'active' \
+                or not self.module.get_bin_path('rabbitmqctl'):
+            return None
+        rc, out, err = self.run_command(['rabbitmqctl', '-q', 'export_definitions', '-'], check_rc=False)
+        try:
+            definitions = json.loads(out) if rc == 0 else None
+        except ValueError:
+            definitions = None
+        if definitions is None:
+            return {'error': tail(out, err) or 'rabbitmqctl export_definitions failed (rc=%d)' % rc}
+        users, permissions = {}, {}
+        for user in definitions.get('users', []):
+            tags = user.get('tags') or []
+            if not isinstance(tags, list):
+                # RabbitMQ before 3.9: one comma-separated string.
+                tags = [tag for tag in tags.split(',') if tag]
+            users[user['name']] = {'tags': sorted(tags), 'password_hash': user.get('password_hash', ''),
+                                   'hashing_algorithm': user.get('hashing_algorithm', 'rabbit_password_hashing_sha256')}
+        for perm in definitions.get('permissions', []):
+            permissions.setdefault(perm['user'], {})[perm['vhost']] = {
+                'configure': perm['configure'], 'write': perm['write'], 'read': perm['read']}
+        return {'users': users, 'vhosts': sorted(vhost['name'] for vhost in definitions.get('vhosts', [])),
+                'permissions': permissions}
+
     def run(self):
-        state = {'packages': self.packages(), 'units': self.units(), 'policy': self.policy(), 'schemas': {}}
+        state = {'packages': self.packages(), 'units': self.units(), 'policy': self.policy(), 'files': self.files(),
+                 'schemas': {}}
+        rabbitmq = self.rabbitmq(state['units'])
+        if rabbitmq is not None:
+            state['rabbitmq'] = rabbitmq
         graphs = {}
 
         def graph(directory):

@@ -52,12 +52,26 @@ UNITS = 'keystone.service loaded active running Keystone\nepmd.socket loaded ina
 UNIT_FILES = 'keystone.service enabled enabled\nepmd.socket disabled enabled\nnova-api.service masked enabled\n'
 
 
-def run(capsys, monkeypatch, **args):
+DEFINITIONS = json.dumps({
+    'rabbit_version': '4.0.5',
+    'users': [{'name': 'nova', 'password_hash': 'aGFzaA==', 'hashing_algorithm': 'rabbit_password_hashing_sha256',
+               'tags': []},
+              {'name': 'admin', 'password_hash': 'eA==', 'hashing_algorithm': 'rabbit_password_hashing_sha256',
+               'tags': 'administrator,monitoring'}],
+    'vhosts': [{'name': '/nova'}, {'name': '/'}],
+    'permissions': [{'user': 'nova', 'vhost': '/nova', 'configure': '.*', 'write': '.*', 'read': '^$'}],
+})
+
+
+def run(capsys, monkeypatch, units=UNITS, **args):
     def fake_run(self, argv, **kwargs):
+        if argv[0] == 'rabbitmqctl':
+            assert argv[1:] == ['-q', 'export_definitions', '-']
+            return 0, DEFINITIONS, ''
         if argv[0] == 'dpkg-query':
             return 0, DPKG, ''
         if 'list-units' in argv:
-            return 0, UNITS, ''
+            return 0, units, ''
         if 'list-unit-files' in argv:
             return 0, UNIT_FILES, ''
         raise AssertionError('unexpected command %r' % (argv,))
@@ -117,3 +131,17 @@ def test_a_head_applied_through_depends_on_counts(tmp_path):
     assert not host_state.is_synced([], graph)
     # A revision the installed code does not know (newer database): not synced.
     assert not host_state.is_synced(['c2', 'zz'], graph)
+
+
+def test_rabbitmq_users_vhosts_permissions_when_the_broker_runs(tmp_path, capsys, monkeypatch):
+    res, _out = run(capsys, monkeypatch, policy_dir=str(tmp_path))
+    assert 'rabbitmq' not in res['state']
+    units = UNITS + 'rabbitmq-server.service loaded active running RabbitMQ broker\n'
+    res, _out = run(capsys, monkeypatch, units=units, policy_dir=str(tmp_path))
+    broker = res['state']['rabbitmq']
+    assert broker['vhosts'] == ['/', '/nova']
+    assert broker['users']['nova'] == {'tags': [], 'password_hash': 'aGFzaA==',
+                                       'hashing_algorithm': 'rabbit_password_hashing_sha256'}
+    # RabbitMQ before 3.9 exported tags as one string.
+    assert broker['users']['admin']['tags'] == ['administrator', 'monitoring']
+    assert broker['permissions'] == {'nova': {'/nova': {'configure': '.*', 'write': '.*', 'read': '^$'}}}
