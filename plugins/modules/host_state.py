@@ -150,11 +150,7 @@ try:
 except ImportError:
     HAS_PYMYSQL = False
 
-try:
-    from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit, parse_qs
-except ImportError:  # pragma: no cover
-    from urllib.parse import unquote, urlsplit, parse_qs
-
+from ansible.module_utils.six.moves.urllib.parse import parse_qs, unquote, urlsplit
 from ansible_collections.stackcraft.openstack.plugins.module_utils.ini import IniError, parse
 
 # revision = 'abc' / revision: str = "abc"; down_revision and depends_on
@@ -185,11 +181,6 @@ def migration_graph(directory):
             parents.update(down)
             needs[ast.literal_eval(found['revision'])] = down | _revisions(found.get('depends_on'))
     return needs, sorted(set(needs) - parents)
-
-
-def migration_heads(directory):
-    """Heads of the alembic revision files under ``directory``."""
-    return migration_graph(directory)[1]
 
 
 def is_synced(current, graph):
@@ -243,6 +234,10 @@ class HostState(StackcraftModule):
         )),
     )
 
+    def __init__(self, module=None):
+        super(HostState, self).__init__(module)
+        self._configs = {}
+
     def packages(self):
         rc, out, _err = self.run_command(
             ['dpkg-query', '--show', '--showformat=${Package}\t${db:Status-Status}\t${Version}\n'], check_rc=False)
@@ -277,14 +272,23 @@ class HostState(StackcraftModule):
             marks[mark] = sorted(os.listdir(path)) if os.path.isdir(path) else []
         return marks
 
+    def config_lines(self, path):
+        """The parsed lines of a configuration file, read once per run
+        (nova.conf holds two of the connections)."""
+        if path not in self._configs:
+            self._configs[path] = None
+            if os.path.isfile(path):
+                with open(path) as handle:
+                    try:
+                        self._configs[path] = parse(handle.read())
+                    except IniError:
+                        pass
+        return self._configs[path]
+
     def connection_url(self, spec):
-        if not os.path.isfile(spec['config_file']):
+        lines = self.config_lines(spec['config_file'])
+        if lines is None:
             return None
-        with open(spec['config_file']) as handle:
-            try:
-                lines = parse(handle.read())
-            except IniError:
-                return None
         values = [line.value.strip() for line in lines
                   if line.kind == 'option' and line.section == spec['section'] and line.key == spec['option']]
         url = values[-1] if values else None
@@ -390,10 +394,10 @@ class HostState(StackcraftModule):
             url = self.connection_url(spec)
             if not url:
                 continue
-            wanted = graph(spec['migrations'])
             if not HAS_PYMYSQL:
                 state['schemas'][spec['name']] = {'error': missing_required_lib('PyMySQL'), 'synced': False}
                 continue
+            wanted = graph(spec['migrations'])
             if wanted is None:
                 state['schemas'][spec['name']] = {'error': 'no migrations in %s' % spec['migrations'], 'synced': False}
                 continue

@@ -34,7 +34,7 @@ def test_heads_of_branches_merges_and_annotations(tmp_path):
     write(tmp_path / 'x1.py', "revision = 'x1'\ndown_revision = 'base'\n")
     write(tmp_path / '__init__.py', "revision = 'not-a-migration'\n")
     write(tmp_path / 'README.txt', "revision = 'nope'\n")
-    assert host_state.migration_heads(str(tmp_path)) == ['e2', 'm1']
+    assert host_state.migration_graph(str(tmp_path))[1] == ['e2', 'm1']
 
 
 def test_connect_args_decode_password_and_socket():
