@@ -97,11 +97,13 @@ class Churn:
                     print(f"cleanup: {err}")
 
     # --- one batch of servers ----------------------------------------------
-    def boot(self, name, config_drive):
+    def boot(self, name, config_drive, zone=None):
+        """A server; zone nova:HOST places it on HOST (admin only)."""
         server = self.c.call("compute", "/v2.1/servers", "POST", expect=(202,), body={"server": {
             "name": name, "imageRef": self.made["image"], "flavorRef": self.made["flavor"],
             "networks": [{"uuid": self.network}], "key_name": self.made["keypair"],
-            "security_groups": [{"name": self.tag}], "config_drive": config_drive}})["server"]
+            "security_groups": [{"name": self.tag}], "config_drive": config_drive,
+            **({"availability_zone": zone} if zone else {})}})["server"]
         return server["id"]
 
     def server(self, sid):
@@ -208,12 +210,19 @@ def new_errors(offsets):
     return errors, tolerated
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+def server_arguments(parser):
+    """The options of every test that boots servers with Churn."""
     parser.add_argument("--clouds-yaml", default="/root/.config/openstack/clouds.yaml")
     parser.add_argument("--cloud", default="stackcraft-admin")
     parser.add_argument("--image", required=True, help="the test guest's qcow2 disk")
     parser.add_argument("--network", default="flat")
+    parser.add_argument("--boot-timeout", type=int, default=600)
+    parser.add_argument("--ready-timeout", type=int, default=300)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    server_arguments(parser)
     parser.add_argument("--count", type=int, default=10)
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--config-drive-every", type=int, default=4,
@@ -222,8 +231,6 @@ def main():
                         help="every Nth server's port gets an allowed address pair (0: none)")
     parser.add_argument("--agent-timeout", type=int, default=60,
                         help="seconds for the L2 agent to apply a port update")
-    parser.add_argument("--boot-timeout", type=int, default=600)
-    parser.add_argument("--ready-timeout", type=int, default=300)
     parser.add_argument("--log", action="append", help="log files that must gain no ERROR line")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # progress shows through ssh/Ansible as it happens
