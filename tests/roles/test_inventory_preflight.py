@@ -61,6 +61,17 @@ def test_multinode_shape_passes(tmp_path, ansible_env):
     assert rc == 0, output
 
 
+def test_floating_ips_without_public_interface_are_named(tmp_path, ansible_env):
+    floating = LOCAL + " nova_network_floating_range=203.0.113.0/24"
+    rc, failures, output = run_preflight(tmp_path, ansible_env, aio_groups(), hostvars={"aio": floating})
+    assert rc != 0, output
+    assert failures[0][0].startswith("Preflight | Check that every network host names its public interface"), failures
+    assert "nova_network_public_interface" in failures[0][2] and "aio" in failures[0][2], failures
+    rc, failures, output = run_preflight(tmp_path, ansible_env, aio_groups(),
+                                         hostvars={"aio": floating + " nova_network_public_interface=eth2"})
+    assert rc == 0, output
+
+
 def test_host_in_no_group_is_named(tmp_path, ansible_env):
     rc, failures, output = run_preflight(tmp_path, ansible_env, aio_groups(), hostvars={"stray": LOCAL})
     assert rc != 0, output
