@@ -72,6 +72,21 @@ def test_floating_ips_without_public_interface_are_named(tmp_path, ansible_env):
     assert rc == 0, output
 
 
+def test_vlan_mode_without_vlan_interface_is_named(tmp_path, ansible_env):
+    groups = {name: ["ctl"] for name in GROUPS}
+    groups.update(compute=["cmp1", "cmp2"], network=["ctl"])
+    vlan = LOCAL + " nova_network_mode=vlan"
+    hostvars = {"ctl": vlan + " nova_network_vlan_interface=eth1", "cmp1": vlan + " nova_network_vlan_interface=eth1",
+                "cmp2": vlan}
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups, hostvars=hostvars)
+    assert rc != 0, output
+    assert failures[0][0].startswith("Preflight | Check that every network and compute host names its VLAN"), failures
+    assert "cmp2" in failures[0][2] and "cmp1" not in failures[0][2], failures
+    hostvars["cmp2"] = vlan + " nova_network_vlan_interface=eth1"
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups, hostvars=hostvars)
+    assert rc == 0, output
+
+
 def test_host_in_no_group_is_named(tmp_path, ansible_env):
     rc, failures, output = run_preflight(tmp_path, ansible_env, aio_groups(), hostvars={"stray": LOCAL})
     assert rc != 0, output
