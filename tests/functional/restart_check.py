@@ -83,7 +83,7 @@ def check(args):
         status, power = server["status"], server.get("OS-EXT-STS:power_state")
         domain = server["OS-EXT-SRV-ATTR:instance_name"]
         state = subprocess.run(["virsh", "-c", "qemu:///system", "domstate", domain],
-                               capture_output=True, text=True).stdout.strip() or "no domain"
+                               check=False, capture_output=True, text=True).stdout.strip() or "no domain"
         print(f"  server {server_id}: {status}, power state {power}, libvirt domain {domain} {state}")
         return status == "ACTIVE" and power == 1 and state == "running"
 

@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 # Copyright: stackcraft developers
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Kill a deploy with SIGKILL while the target runs a given step.
 
-    interrupt-deploy --host 10.213.0.11 --key id_ed25519 \\
+    python3 tests/harness/interrupt_deploy.py --host 10.213.0.11 --key id_ed25519 \\
         --at 'keystone-manage .*? bootstrap' --at 'nova-manage .*? cell_v2 create_cell' \\
         -- ansible-playbook -i INVENTORY site.yml
 
@@ -116,10 +115,10 @@ def interrupt(args, pattern):
         if deploy.poll() is None:
             os.killpg(deploy.pid, signal.SIGKILL)
             deploy.wait()
-    print(f"interrupt-deploy: SIGKILL to the deploy after {time.monotonic() - t0:.0f} s, while {args.host} ran:",
+    print(f"interrupt_deploy: SIGKILL to the deploy after {time.monotonic() - t0:.0f} s, while {args.host} ran:",
           flush=True)
     for line in seen.splitlines():
-        print(f"interrupt-deploy:   {line}", flush=True)
+        print(f"interrupt_deploy:   {line}", flush=True)
 
 
 def main():
