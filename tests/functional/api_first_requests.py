@@ -31,7 +31,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from osrest import Error, base_urls, load_cloud, request, token  # noqa: E402
+from osrest import Error, add_cloud_arguments, base_urls, load_cloud, request, token  # noqa: E402
 
 # Read-only calls that each go through the API's policy engine.
 PATHS = {
@@ -90,8 +90,7 @@ def fire(targets, concurrency, auth_token):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("--clouds-yaml", default="/root/.config/openstack/clouds.yaml")
-    parser.add_argument("--cloud", default="stackcraft-admin")
+    add_cloud_arguments(parser)
     parser.add_argument("--interface", default="internal")
     parser.add_argument("--api", action="append", required=True, metavar="TYPE=UNIT",
                         help="service type (%s) and the unit to restart" % ", ".join(PATHS))

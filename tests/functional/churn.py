@@ -29,7 +29,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from osrest import Client, Error, load_cloud, wait  # noqa: E402
+from osrest import Client, Error, add_cloud_arguments, load_cloud, wait  # noqa: E402
 
 LINUXBRIDGE_AGENT = "/usr/bin/neutron-linuxbridge-agent"
 # The L2 agent's log is whichever of the two the release has.
@@ -212,8 +212,7 @@ def new_errors(offsets):
 
 def server_arguments(parser):
     """The options of every test that boots servers with Churn."""
-    parser.add_argument("--clouds-yaml", default="/root/.config/openstack/clouds.yaml")
-    parser.add_argument("--cloud", default="stackcraft-admin")
+    add_cloud_arguments(parser)
     parser.add_argument("--image", required=True, help="the test guest's qcow2 disk")
     parser.add_argument("--network", default="flat")
     parser.add_argument("--boot-timeout", type=int, default=600)

@@ -23,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from osrest import Client, Error, load_cloud, wait  # noqa: E402
+from osrest import Client, Error, add_cloud_arguments, load_cloud, wait  # noqa: E402
 
 
 def unit_state(unit):
@@ -71,8 +71,7 @@ def cloud_answers(clouds_yaml, cloud, timeout):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("--clouds-yaml", default="/root/.config/openstack/clouds.yaml")
-    parser.add_argument("--cloud", default="stackcraft-admin")
+    add_cloud_arguments(parser)
     parser.add_argument("--unit", action="append", required=True)
     parser.add_argument("--timeout", type=int, default=180, help="seconds for a unit to come back")
     parser.add_argument("--cloud-timeout", type=int, default=300, help="seconds for the cloud to answer after")

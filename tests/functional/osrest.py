@@ -17,6 +17,13 @@ class Error(Exception):
     """An API answered something the test did not expect."""
 
 
+def add_cloud_arguments(parser):
+    """--clouds-yaml and --cloud: where the tests find the admin cloud the
+    keystone role writes on the identity host."""
+    parser.add_argument("--clouds-yaml", default="/root/.config/openstack/clouds.yaml")
+    parser.add_argument("--cloud", default="stackcraft-admin")
+
+
 def load_cloud(path, name):
     """One cloud of a clouds.yaml (the admin cloud the keystone role writes)."""
     import yaml  # python3-yaml comes with the OpenStack client on every cloud host

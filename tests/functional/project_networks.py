@@ -28,7 +28,7 @@ import secrets
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from osrest import Client, Error, load_cloud, wait  # noqa: E402
+from osrest import Client, Error, add_cloud_arguments, load_cloud, wait  # noqa: E402
 
 PREFIX = "stackcraft-pn"
 PROJECTS = {"a": ("10.50.0.10", "10.50.0.49"), "b": ("10.50.0.50", "10.50.0.89")}
@@ -109,8 +109,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("action", choices=["setup", "cleanup"])
     parser.add_argument("--hosts", default="", help="comma-separated agent hosts that must serve DHCP")
-    parser.add_argument("--clouds-yaml", default="/root/.config/openstack/clouds.yaml")
-    parser.add_argument("--cloud", default="stackcraft-admin")
+    add_cloud_arguments(parser)
     args = parser.parse_args()
     cloud = load_cloud(args.clouds_yaml, args.cloud)
     admin = Client(cloud)

@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kill_services import cloud_answers  # noqa: E402
-from osrest import Client, Error, load_cloud, wait  # noqa: E402
+from osrest import Client, Error, add_cloud_arguments, load_cloud, wait  # noqa: E402
 
 # Units of the test's own SSH session: they come and go with the login.
 SESSION_UNITS = ("user@", "user-runtime-dir@", "session-")
@@ -76,9 +76,9 @@ def check(args):
     client = Client(load_cloud(args.clouds_yaml, args.cloud))
 
     def server_running():
-        # nova's record alone says ACTIVE and running until nova notices
-        # the guest died: the guest must really run (libvirt on this host,
-        # its compute node; every qemu died with the machine).
+        # nova's record of the power state changes only when nova-compute
+        # looks, so the guest must really run: libvirt on this host, its
+        # compute node (every qemu died with the machine).
         server = client.call("compute", f"/v2.1/servers/{server_id}")["server"]
         status, power = server["status"], server.get("OS-EXT-STS:power_state")
         domain = server["OS-EXT-SRV-ATTR:instance_name"]
@@ -94,8 +94,7 @@ def check(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("action", choices=["record", "check"])
-    parser.add_argument("--clouds-yaml", default="/root/.config/openstack/clouds.yaml")
-    parser.add_argument("--cloud", default="stackcraft-admin")
+    add_cloud_arguments(parser)
     parser.add_argument("--state", default="/root/stackcraft-tests/restart.json")
     parser.add_argument("--survivor", default="/root/stackcraft-tests/survivor.json")
     parser.add_argument("--timeout", type=int, default=600)

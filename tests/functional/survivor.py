@@ -18,7 +18,7 @@ import sys
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from osrest import Client, Error, load_cloud, wait  # noqa: E402
+from osrest import Client, Error, add_cloud_arguments, load_cloud, wait  # noqa: E402
 
 
 def create(client, args):
@@ -79,8 +79,7 @@ def check(client, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("action", choices=["create", "check"])
-    parser.add_argument("--clouds-yaml", default="/root/.config/openstack/clouds.yaml")
-    parser.add_argument("--cloud", default="stackcraft-admin")
+    add_cloud_arguments(parser)
     parser.add_argument("--state", default="/root/stackcraft-tests/survivor.json")
     parser.add_argument("--image", help="the test guest's qcow2 disk (create)")
     parser.add_argument("--network", default="flat")

@@ -91,9 +91,7 @@ def interrupt(args, pattern):
     watcher = subprocess.Popen(ssh_argv(args, remote),
                                stdout=subprocess.PIPE, text=True)
     try:
-        while True:
-            if watcher.poll() is not None:
-                break
+        while watcher.poll() is None:
             if deploy.poll() is not None:
                 # The step may have shown up just before the end: give the
                 # watcher a moment, then stop it.
