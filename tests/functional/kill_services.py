@@ -48,8 +48,17 @@ def kill_and_wait(unit, timeout):
     return pid, int(now["MainPID"]), time.monotonic() - t0
 
 
+# GET /os-hypervisors/{id}/uptime (microversion 2.53; gone at 2.88) is an
+# RPC call from nova-api to that nova-compute: it answers only once the
+# compute service consumes its queue again. A service's "up" alone can be
+# the heartbeat from before the fault, and a cast sent while the queue is
+# missing (RabbitMQ drops non-durable queues when it restarts) is lost.
+UPTIME_VERSION = {"OpenStack-API-Version": "compute 2.53"}
+
+
 def cloud_answers(clouds_yaml, cloud, timeout):
-    """Every API answers and every nova service is up again."""
+    """Every API answers, every nova service is up again and every
+    nova-compute answers an RPC call."""
     def check():
         try:
             client = Client(load_cloud(clouds_yaml, cloud))
@@ -57,16 +66,18 @@ def cloud_answers(clouds_yaml, cloud, timeout):
             client.call("network", "/v2.0/networks")
             client.call("placement", "/resource_providers", headers={"OpenStack-API-Version": "placement 1.10"})
             services = client.call("compute", "/v2.1/os-services")["services"]
+            down = [f"{s['binary']}@{s['host']}" for s in services if s["state"] != "up"]
+            if down:
+                print(f"  not yet: down: {', '.join(down)}")
+                return None
+            for hypervisor in client.call("compute", "/v2.1/os-hypervisors", headers=UPTIME_VERSION)["hypervisors"]:
+                client.call("compute", f"/v2.1/os-hypervisors/{hypervisor['id']}/uptime", headers=UPTIME_VERSION)
         except (Error, OSError) as err:
             print(f"  not yet: {err}")
             return None
-        down = [f"{s['binary']}@{s['host']}" for s in services if s["state"] != "up"]
-        if down:
-            print(f"  not yet: down: {', '.join(down)}")
-            return None
         return [f"{s['binary']}@{s['host']}" for s in services]
 
-    return wait("the cloud to answer with every nova service up", check, timeout, 5)
+    return wait("the cloud to answer with every nova service up and serving RPC", check, timeout, 5)
 
 
 def main():
@@ -86,7 +97,7 @@ def main():
             print(f"{unit}: killed main PID {old} (SIGKILL); systemd started PID {new} after {took:.1f} s")
             results.append({"unit": unit, "killed": old, "new": new, "seconds": round(took, 1)})
         services = cloud_answers(args.clouds_yaml, args.cloud, args.cloud_timeout)
-        print(f"cloud answers; nova services up: {', '.join(services)}")
+        print(f"cloud answers; nova services up, each nova-compute serving RPC: {', '.join(services)}")
     except Error as err:
         failure = str(err)
         print(f"FAILED: {failure}")

@@ -67,7 +67,7 @@ def check(args):
     print(f"{len(state['units'])} of {len(state['units'])} units running again "
           f"{time.monotonic() - t0:.0f} s after the check began")
     services = cloud_answers(args.clouds_yaml, args.cloud, args.timeout)
-    print(f"cloud answers; nova services up: {', '.join(services)}")
+    print(f"cloud answers; nova services up, each nova-compute serving RPC: {', '.join(services)}")
     if not os.path.exists(args.survivor):
         print("no server made before the restart (no survivor state file): nothing more to check")
         return
