@@ -85,3 +85,23 @@ def test_half_given_files_refused_before_any_change(tmp_path, ansible_env):
         assert failures and all(name == "TLS | Check the input" for name, _host, _msg in failures), failures
         assert "give all three" in failures[0][2]
         assert not tls.exists()
+
+
+def test_users_own_files_used_as_given(tmp_path, ansible_env):
+    # a CA and host certificates made elsewhere (by a first run in another
+    # inventory), then named: nothing is generated next to this inventory
+    own = tmp_path / "own"
+    own.mkdir()
+    rc, _stats, failures, made, output = run_tls(own, ansible_env, HOSTS, TLS)
+    assert rc == 0 and not failures, output
+    hostvars = {host: "%s stackcraft_tls_certificate_file=%s stackcraft_tls_private_key_file=%s"
+                % (vars_, made / (host + ".crt"), made / (host + ".key")) for host, vars_ in HOSTS.items()}
+    rc, stats, failures, tls, output = run_tls(tmp_path, ansible_env, hostvars,
+                                               {**TLS, "stackcraft_tls_ca_certificate_file": str(made / "ca.crt")})
+    assert rc == 0 and not failures, output
+    assert not tls.exists()
+    assert all(s["changed"] == 0 for s in stats.values()), stats
+    loaded = [host for play in json.loads(output[output.find("{"):output.rfind("}") + 1])["plays"]
+              for task in play["tasks"] if task["task"]["name"] == "TLS | Give the hosts the CA, their certificate and key"
+              for host, result in task["hosts"].items() if not result.get("skipped")]
+    assert sorted(loaded) == ["cmp", "ctl"], output
