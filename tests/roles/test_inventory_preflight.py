@@ -121,6 +121,34 @@ def test_empty_group_is_named(tmp_path, ansible_env, group):
     assert "group %s needs at least 1 host(s), it has 0" % group in failures[0][2], failures
 
 
+def cells_groups(**cells):
+    """The multinode shape (ctl: API level, net: network node, cmp1/cmp2) plus cell_<name> groups."""
+    groups = {name: ["ctl"] for name in GROUPS}
+    groups.update(compute=["cmp1", "cmp2"], network=["net"])
+    groups.update({"cell_" + name: hosts for name, hosts in cells.items()})
+    return groups
+
+
+def test_child_cell_with_its_controller_passes(tmp_path, ansible_env):
+    rc, failures, output = run_preflight(tmp_path, ansible_env, cells_groups(cell2=["net", "cmp2"]))
+    assert rc == 0, output
+
+
+@pytest.mark.parametrize("cells, message", [
+    ({"cell2": ["cmp2"]}, "group cell_cell2 needs a host that is not a compute host"),
+    ({"cell2": ["net"]}, "group cell_cell2 has no compute host"),
+    ({"cell2": ["ctl", "cmp2"]}, "group cell_cell2 holds the compute_controller host"),
+    ({"cell1": ["net", "cmp2"]}, "group cell_cell1: a cell name is"),
+    ({"Cell-2": ["net", "cmp2"]}, "group cell_Cell-2: a cell name is"),
+    ({"cell2": ["net", "cmp2"], "cell3": ["net", "cmp1"]}, "net is in more than one cell: cell_cell2, cell_cell3"),
+])
+def test_cells_of_the_wrong_shape_are_named(tmp_path, ansible_env, cells, message):
+    rc, failures, output = run_preflight(tmp_path, ansible_env, cells_groups(**cells))
+    assert rc != 0, output
+    assert failures[0][0] == "Preflight | Check the cells", failures
+    assert message in failures[0][2], failures
+
+
 def test_unreachable_identity_host_stops_the_run(tmp_path, ansible_env, closed):
     groups = {name: ["aio"] for name in GROUPS}
     groups["identity"] = ["keystone1"]
