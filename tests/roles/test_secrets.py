@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 PLAYBOOK = Path(__file__).resolve().parent.parent.parent / "playbooks" / "secrets.yml"
-NAMES = 13
+NAMES = 14
 
 
 def run_secrets(tmp_path, env, args=()):
