@@ -137,7 +137,7 @@ def check(args, password):
                     if shown != region:
                         raise Failed("switched to region %s, the dashboard shows %r" % (region, shown))
                 for expect in args.expect:
-                    page, _, text = expect.partition("=")
+                    page, text = expect.split("=", 1)
                     body = page_text(driver, args.url, page)
                     key = "%s %s" % (region, page) if region else page
                     if text not in body:
@@ -165,6 +165,9 @@ def main():
     parser.add_argument("--region", action="append", default=[], help="a region the menu must offer (repeatable)")
     parser.add_argument("--screenshot", help="PNG of the last page")
     args = parser.parse_args()
+    for expect in args.expect:
+        if "=" not in expect:
+            parser.error("--expect takes PAGE=TEXT, not %r" % expect)
     password = sys.stdin.readline().rstrip("\n")
     try:
         results = check(args, password)
