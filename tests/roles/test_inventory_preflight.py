@@ -94,6 +94,20 @@ def test_host_in_no_group_is_named(tmp_path, ansible_env):
     assert "in no service group" in failures[0][2] and "stray" in failures[0][2], failures
 
 
+def test_two_regions_in_one_inventory_are_refused_for_now(tmp_path, ansible_env):
+    groups = {name: ["ctl"] for name in GROUPS}
+    groups.update(compute=["ctl", "r2"], network=["ctl", "r2"])
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups,
+                                         hostvars={"r2": LOCAL + " openstack_region_name=RegionTwo"})
+    assert rc != 0, output
+    assert failures[0][0] == "Preflight | Check the groups", failures
+    assert "RegionOne, RegionTwo" in failures[0][2] and "not supported yet" in failures[0][2], failures
+    # One region of another name is fine.
+    rc, failures, output = run_preflight(tmp_path, ansible_env, aio_groups(),
+                                         hostvars={"aio": LOCAL + " openstack_region_name=RegionTwo"})
+    assert rc == 0, output
+
+
 @pytest.mark.parametrize("group", ["database", "messaging", "identity", "image", "placement", "compute_controller"])
 def test_two_hosts_where_one_is_allowed(tmp_path, ansible_env, group):
     groups = aio_groups()

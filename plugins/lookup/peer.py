@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright: stackcraft developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: peer
+author: stackcraft developers
+short_description: The host that serves an inventory group for the current host, within its region
+description:
+  - Returns, for each group named, the first host of that group in the current host's region
+    (C(openstack_region_name) of each host, C(RegionOne) when unset), so that every role finds its database,
+    broker, keystone, placement or nova API host the same way.
+  - The groups C(identity) and C(dashboard) serve every region from wherever they are.
+  - A group with no host in the region (or no such group) gives the current host itself, as a role used on its
+    own expects; the deployment's preflight refuses such an inventory first.
+options:
+  _terms:
+    description: Inventory group names (a list counts as its names).
+    required: true
+  want:
+    description:
+      - C(address) (the host's C(ansible_host), else its name), C(name) (its inventory name), or C(all) (the
+        inventory names of every host of the group in the region, none when it has none; use with C(query)).
+    type: str
+    default: address
+    choices: [address, name, all]
+"""
+
+EXAMPLES = r"""
+- name: Where this host's database is
+  ansible.builtin.debug:
+    msg: "{{ lookup('stackcraft.openstack.peer', 'database') }}"
+
+- name: The inventory name of the nova API host of this host's region
+  ansible.builtin.debug:
+    msg: "{{ lookup('stackcraft.openstack.peer', 'compute_controller', want='name') }}"
+
+- name: Every network host of this host's region
+  ansible.builtin.debug:
+    msg: "{{ query('stackcraft.openstack.peer', 'network', want='all') }}"
+"""
+
+RETURN = r"""
+_raw:
+  description: One host address (or name) per group named; with O(want=all), the hosts of every group named.
+  type: list
+  elements: str
+"""
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+from ansible_collections.stackcraft.openstack.plugins.plugin_utils.topology import (
+    address_of, in_region, peer, region_of)
+
+
+class LookupModule(LookupBase):
+
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        variables = variables or {}
+        for key in ('groups', 'hostvars', 'inventory_hostname'):
+            if key not in variables:
+                raise AnsibleLookupError('stackcraft.openstack.peer needs the play variables (%s is missing)' % key)
+        groups, hostvars, current = variables['groups'], variables['hostvars'], variables['inventory_hostname']
+        want = self.get_option('want')
+        # query('stackcraft.openstack.peer', a_list) passes the list as one term.
+        names = []
+        for term in terms:
+            names.extend(term if isinstance(term, list) else [term])
+        out = []
+        for group in names:
+            if not isinstance(group, str) or not group:
+                raise AnsibleLookupError('stackcraft.openstack.peer: a group name is a non-empty string, not %r' % (group,))
+            if want == 'all':
+                out.extend(in_region(group, groups, hostvars, region_of(hostvars, current)))
+                continue
+            host = peer(group, groups, hostvars, current)
+            out.append(host if want == 'name' else address_of(hostvars, host))
+        return out

@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright: stackcraft developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Who serves whom in a stackcraft inventory: the one place that derives a
+host's peers (its database, broker, keystone, nova API host ...) and its
+nova cell from the inventory groups, for the lookups peer and cell."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DEFAULT_REGION = 'RegionOne'
+# Groups that serve every region from wherever they are.
+SHARED_GROUPS = ('identity', 'dashboard')
+CELL_PREFIX = 'cell_'
+
+
+def region_of(hostvars, host):
+    """The region of an inventory host: its openstack_region_name."""
+    try:
+        region = hostvars[host].get('openstack_region_name')
+    except KeyError:
+        region = None
+    return region or DEFAULT_REGION
+
+
+def in_region(group, groups, hostvars, region):
+    """The hosts of ``group`` in ``region``, in inventory order."""
+    return [host for host in groups.get(group) or [] if region_of(hostvars, host) == region]
+
+
+def address_of(hostvars, host):
+    """How the controller reaches a host: its ansible_host, else its name."""
+    try:
+        return hostvars[host].get('ansible_host') or host
+    except KeyError:
+        return host
+
+
+def peer(group, groups, hostvars, current, region=None, shared=SHARED_GROUPS):
+    """The first host of ``group`` in ``region`` (default: the current host's),
+    or anywhere for a shared group; else ``current`` itself (a role used on
+    its own; the deployment's preflight refuses such an inventory first)."""
+    region = region or region_of(hostvars, current)
+    local = in_region(group, groups, hostvars, region)
+    if local:
+        return local[0]
+    members = list(groups.get(group) or [])
+    if members and group in shared:
+        return members[0]
+    return current
+
+
+def cell_of(groups, hostvars, current):
+    """The child cell of ``current`` (from its group cell_<name>), as a dict:
+    name ('' at the API level's default cell), controllers (the cell's hosts
+    that are not compute hosts; the first writes the cell's database and
+    mapping), controller (the first, '' without) and multi (whether the
+    current host's region has any child cell, which changes nova's settings)."""
+    region = region_of(hostvars, current)
+    cell_groups = sorted(name for name in groups if name.startswith(CELL_PREFIX) and len(name) > len(CELL_PREFIX))
+    mine = [name for name in cell_groups if current in (groups.get(name) or [])]
+    computes = set(groups.get('compute') or [])
+    name = mine[0][len(CELL_PREFIX):] if mine else ''
+    controllers = [host for host in groups.get(mine[0]) or [] if host not in computes] if mine else []
+    return {
+        'name': name,
+        'controllers': controllers,
+        'controller': controllers[0] if controllers else '',
+        'multi': any(in_region(group, groups, hostvars, region) for group in cell_groups),
+    }

@@ -1,0 +1,67 @@
+# Copyright: stackcraft developers
+# Apache License 2.0 (see galaxy.yml)
+"""The lookups stackcraft.openstack.peer and stackcraft.openstack.cell as the
+roles call them, in a real playbook run (connection local) over an
+inventory with a child cell and a second region."""
+import json
+import subprocess
+import sys
+
+INVENTORY = """
+all:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: %s
+  children:
+    identity: {hosts: {controller: {ansible_host: 10.0.0.11}}}
+    database: {hosts: {controller: {}, region2: {}}}
+    network: {hosts: {network1: {}, region2: {}}}
+    compute: {hosts: {compute1: {}, compute2: {}, region2: {}}}
+    cell_cell2: {hosts: {network1: {}, compute2: {}}}
+    region_two:
+      vars: {openstack_region_name: "{{ 'Region' ~ 'Two' }}"}
+      hosts: {region2: {ansible_host: 10.0.0.15}}
+""" % sys.executable
+
+PLAYBOOK = """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - ansible.builtin.set_fact:
+        found:
+          database: "{{ lookup('stackcraft.openstack.peer', 'database') }}"
+          database_name: "{{ lookup('stackcraft.openstack.peer', 'database', want='name') }}"
+          identity: "{{ lookup('stackcraft.openstack.peer', 'identity') }}"
+          image: "{{ lookup('stackcraft.openstack.peer', 'image', want='name') }}"
+          networks: "{{ query('stackcraft.openstack.peer', 'network', want='all') }}"
+          cell: "{{ lookup('stackcraft.openstack.cell') }}"
+    - name: A bad group name
+      ansible.builtin.debug:
+        msg: "{{ lookup('stackcraft.openstack.peer', '') }}"
+      ignore_errors: true
+      register: bad
+      run_once: true
+"""
+
+
+def test_peer_and_cell(tmp_path, ansible_env):
+    (tmp_path / "inventory.yml").write_text(INVENTORY)
+    (tmp_path / "play.yml").write_text(PLAYBOOK)
+    proc = subprocess.run(["ansible-playbook", "-i", str(tmp_path / "inventory.yml"), str(tmp_path / "play.yml")],
+                          env=ansible_env(), capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    report = json.loads(proc.stdout)
+    facts = {host: result["ansible_facts"]["found"]
+             for host, result in report["plays"][0]["tasks"][0]["hosts"].items()}
+    assert facts["compute1"] == {
+        "database": "10.0.0.11", "database_name": "controller", "identity": "10.0.0.11", "image": "compute1",
+        "networks": ["network1"], "cell": {"name": "", "controllers": [], "controller": "", "multi": True}}
+    assert facts["compute2"]["cell"] == {"name": "cell2", "controllers": ["network1"], "controller": "network1",
+                                         "multi": True}
+    # The second region: its own database and network host, the shared
+    # keystone, and none of region one's cells.
+    assert facts["region2"] == {
+        "database": "10.0.0.15", "database_name": "region2", "identity": "10.0.0.11", "image": "region2",
+        "networks": ["region2"], "cell": {"name": "", "controllers": [], "controller": "", "multi": False}}
+    bad = report["plays"][0]["tasks"][1]["hosts"]
+    assert any("a group name is a non-empty string" in json.dumps(result) for result in bad.values())
