@@ -27,8 +27,8 @@ EXAMPLES = r"""
 RETURN = r"""
 _raw:
   description:
-    - One dict: C(name) (the child cell, C('') for the default cell), C(controllers) (the cell's hosts that are
-      not compute hosts), C(controller) (the first of them, which writes the cell's database and mapping; C('')
+    - One dict with C(name) (the child cell, empty for the default cell), C(controllers) (the cell's hosts that
+      are not compute hosts), C(controller) (the first of them, which writes the cell's database and mapping; empty
       without) and C(multi) (whether the host's region has any child cell).
   type: list
   elements: dict

@@ -25,9 +25,18 @@ options:
     description:
       - C(address) (the host's C(ansible_host), else its name), C(name) (its inventory name), or C(all) (the
         inventory names of every host of the group in the region, none when it has none; use with C(query)).
+      - C(internal_address) and C(public_address) give where the host's APIs are reached, in that host's own terms
+        (its C(openstack_internal_address), C(openstack_public_address)), else its address; for keystone, which
+        serves every region from its own region's address.
     type: str
     default: address
-    choices: [address, name, all]
+    choices: [address, name, all, internal_address, public_address]
+  hosts:
+    description:
+      - Answer for these inventory hosts instead of the current one; each group then gives its peer in each of their
+        regions, once (e.g. the database servers of every region a play's hosts are in).
+    type: list
+    elements: str
 """
 
 EXAMPLES = r"""
@@ -38,6 +47,10 @@ EXAMPLES = r"""
 - name: The inventory name of the nova API host of this host's region
   ansible.builtin.debug:
     msg: "{{ lookup('stackcraft.openstack.peer', 'compute_controller', want='name') }}"
+
+- name: The database servers of the regions of this play's hosts
+  ansible.builtin.debug:
+    msg: "{{ query('stackcraft.openstack.peer', 'database', want='name', hosts=ansible_play_hosts) }}"
 
 - name: Every network host of this host's region
   ansible.builtin.debug:
@@ -54,7 +67,7 @@ _raw:
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible_collections.stackcraft.openstack.plugins.plugin_utils.topology import (
-    address_of, in_region, peer, region_of)
+    address_of, api_address_of, in_region, peer, region_of)
 
 
 class LookupModule(LookupBase):
@@ -67,6 +80,7 @@ class LookupModule(LookupBase):
                 raise AnsibleLookupError('stackcraft.openstack.peer needs the play variables (%s is missing)' % key)
         groups, hostvars, current = variables['groups'], variables['hostvars'], variables['inventory_hostname']
         want = self.get_option('want')
+        askers = self.get_option('hosts') or [current]
         # query('stackcraft.openstack.peer', a_list) passes the list as one term.
         names = []
         for term in terms:
@@ -75,9 +89,18 @@ class LookupModule(LookupBase):
         for group in names:
             if not isinstance(group, str) or not group:
                 raise AnsibleLookupError('stackcraft.openstack.peer: a group name is a non-empty string, not %r' % (group,))
-            if want == 'all':
-                out.extend(in_region(group, groups, hostvars, region_of(hostvars, current)))
-                continue
-            host = peer(group, groups, hostvars, current)
-            out.append(host if want == 'name' else address_of(hostvars, host))
+            found = []
+            for asker in askers:
+                if want == 'all':
+                    hosts = in_region(group, groups, hostvars, region_of(hostvars, asker))
+                else:
+                    host = peer(group, groups, hostvars, asker)
+                    if want == 'name':
+                        hosts = [host]
+                    elif want.endswith('_address'):
+                        hosts = [api_address_of(hostvars, host, want[:-len('_address')])]
+                    else:
+                        hosts = [address_of(hostvars, host)]
+                found.extend(host for host in hosts if host not in found)
+            out.extend(found)
         return out

@@ -37,6 +37,21 @@ def address_of(hostvars, host):
         return host
 
 
+def api_address_of(hostvars, host, interface='internal'):
+    """Where a host's APIs are reached (interface internal or public): its own
+    openstack_<interface>_address (a region's address or VIP, templated in its
+    context), else the internal one, else its ansible_host, else its name."""
+    names = ['openstack_public_address'] if interface == 'public' else []
+    for name in names + ['openstack_internal_address']:
+        try:
+            value = hostvars[host].get(name)
+        except KeyError:
+            value = None
+        if value:
+            return value
+    return address_of(hostvars, host)
+
+
 def peer(group, groups, hostvars, current, region=None, shared=SHARED_GROUPS):
     """The first host of ``group`` in ``region`` (default: the current host's),
     or anywhere for a shared group; else ``current`` itself (a role used on

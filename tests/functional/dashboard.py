@@ -11,7 +11,8 @@ line shows in -vvv logs and in ps).
 3. every --expect PAGE=TEXT: the page (under the dashboard's root) shows
    TEXT, e.g. admin/hypervisors/=compute1 (the dashboard reached nova);
 4. every --region: offered by the region menu (regions of the catalog of
-   one keystone), switched to, and the pages of --expect checked there too;
+   one keystone), switched to, and the pages of --expect checked there too
+   (an --expect REGION@PAGE=TEXT only in that region);
 5. a screenshot of the last page to --screenshot.
 
 With --ca, Chromium trusts that CA alone (an NSS database in a scratch
@@ -136,8 +137,9 @@ def check(args, password):
                     shown = current[0].get_attribute("textContent").strip() if current else None
                     if shown != region:
                         raise Failed("switched to region %s, the dashboard shows %r" % (region, shown))
-                for expect in args.expect:
-                    page, text = expect.split("=", 1)
+                for where, page, text in args.expect:
+                    if where not in (None, region):
+                        continue
                     body = page_text(driver, args.url, page)
                     key = "%s %s" % (region, page) if region else page
                     if text not in body:
@@ -160,14 +162,21 @@ def main():
     parser.add_argument("--url", required=True, help="the dashboard's root, e.g. https://10.0.0.11/horizon")
     parser.add_argument("--ca", help="CA certificate the dashboard's certificate must chain to")
     parser.add_argument("--user", default="admin")
-    parser.add_argument("--expect", action="append", default=[], metavar="PAGE=TEXT",
-                        help="a page under the root and a text it must show (repeatable)")
+    parser.add_argument("--expect", action="append", default=[], metavar="[REGION@]PAGE=TEXT",
+                        help="a page under the root and a text it must show, in every region or in REGION (repeatable)")
     parser.add_argument("--region", action="append", default=[], help="a region the menu must offer (repeatable)")
     parser.add_argument("--screenshot", help="PNG of the last page")
     args = parser.parse_args()
+    expects = []
     for expect in args.expect:
         if "=" not in expect:
-            parser.error("--expect takes PAGE=TEXT, not %r" % expect)
+            parser.error("--expect takes [REGION@]PAGE=TEXT, not %r" % expect)
+        page, text = expect.split("=", 1)
+        where, page = page.split("@", 1) if "@" in page else (None, page)
+        if where is not None and where not in args.region:
+            parser.error("--expect %r names region %s, which no --region names" % (expect, where))
+        expects.append((where, page, text))
+    args.expect = expects
     password = sys.stdin.readline().rstrip("\n")
     try:
         results = check(args, password)

@@ -94,18 +94,32 @@ def test_host_in_no_group_is_named(tmp_path, ansible_env):
     assert "in no service group" in failures[0][2] and "stray" in failures[0][2], failures
 
 
-def test_two_regions_in_one_inventory_are_refused_for_now(tmp_path, ansible_env):
-    groups = {name: ["ctl"] for name in GROUPS}
-    groups.update(compute=["ctl", "r2"], network=["ctl", "r2"])
-    rc, failures, output = run_preflight(tmp_path, ansible_env, groups,
-                                         hostvars={"r2": LOCAL + " openstack_region_name=RegionTwo"})
+def test_two_regions_pass_with_their_own_services_and_a_shared_keystone(tmp_path, ansible_env):
+    groups = {name: ["ctl", "r2"] for name in GROUPS}
+    groups.update(identity=["ctl"], dashboard=["ctl"])
+    region_two = LOCAL + " openstack_region_name=RegionTwo"
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups, hostvars={"r2": region_two})
+    assert rc == 0, output
+    # Region two without its own database, and a second keystone.
+    groups.update(database=["ctl"], identity=["ctl", "r2"])
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups, hostvars={"r2": region_two})
     assert rc != 0, output
     assert failures[0][0] == "Preflight | Check the groups", failures
-    assert "RegionOne, RegionTwo" in failures[0][2] and "not supported yet" in failures[0][2], failures
-    # One region of another name is fine.
-    rc, failures, output = run_preflight(tmp_path, ansible_env, aio_groups(),
-                                         hostvars={"aio": LOCAL + " openstack_region_name=RegionTwo"})
-    assert rc == 0, output
+    assert "group database in RegionTwo needs at least 1 host(s), it has 0" in failures[0][2], failures
+    assert "group identity may hold 1 host(s)" in failures[0][2], failures
+    assert "RegionOne" not in failures[0][2].replace("in RegionTwo", ""), failures
+
+
+def test_cell_across_regions_is_named(tmp_path, ansible_env):
+    groups = {name: ["ctl", "r2"] for name in GROUPS}
+    groups.update(identity=["ctl"], dashboard=["ctl"], compute=["ctl", "r2", "cmp3"], cell_cell2=["net2", "cmp3"],
+                  network=["ctl", "r2", "net2"])
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups,
+                                         hostvars={"r2": LOCAL + " openstack_region_name=RegionTwo",
+                                                   "net2": LOCAL + " openstack_region_name=RegionTwo"})
+    assert rc != 0, output
+    assert failures[0][0] == "Preflight | Check the cells", failures
+    assert "cell_cell2 spans several regions" in failures[0][2], failures
 
 
 @pytest.mark.parametrize("group", ["database", "messaging", "identity", "image", "placement", "compute_controller"])

@@ -13,7 +13,7 @@ all:
     ansible_connection: local
     ansible_python_interpreter: %s
   children:
-    identity: {hosts: {controller: {ansible_host: 10.0.0.11}}}
+    identity: {hosts: {controller: {ansible_host: 10.0.0.11, openstack_public_address: cloud.example.org}}}
     database: {hosts: {controller: {}, region2: {}}}
     network: {hosts: {network1: {}, region2: {}}}
     compute: {hosts: {compute1: {}, compute2: {}, region2: {}}}
@@ -34,6 +34,8 @@ PLAYBOOK = """
           identity: "{{ lookup('stackcraft.openstack.peer', 'identity') }}"
           image: "{{ lookup('stackcraft.openstack.peer', 'image', want='name') }}"
           networks: "{{ query('stackcraft.openstack.peer', 'network', want='all') }}"
+          keystone_public: "{{ lookup('stackcraft.openstack.peer', 'identity', want='public_address') }}"
+          databases_of_all: "{{ query('stackcraft.openstack.peer', 'database', want='name', hosts=groups['all']) }}"
           cell: "{{ lookup('stackcraft.openstack.cell') }}"
     - name: A bad group name
       ansible.builtin.debug:
@@ -55,13 +57,15 @@ def test_peer_and_cell(tmp_path, ansible_env):
              for host, result in report["plays"][0]["tasks"][0]["hosts"].items()}
     assert facts["compute1"] == {
         "database": "10.0.0.11", "database_name": "controller", "identity": "10.0.0.11", "image": "compute1",
-        "networks": ["network1"], "cell": {"name": "", "controllers": [], "controller": "", "multi": True}}
+        "networks": ["network1"], "cell": {"name": "", "controllers": [], "controller": "", "multi": True},
+        "keystone_public": "cloud.example.org", "databases_of_all": ["controller", "region2"]}
     assert facts["compute2"]["cell"] == {"name": "cell2", "controllers": ["network1"], "controller": "network1",
                                          "multi": True}
     # The second region: its own database and network host, the shared
     # keystone, and none of region one's cells.
     assert facts["region2"] == {
         "database": "10.0.0.15", "database_name": "region2", "identity": "10.0.0.11", "image": "region2",
-        "networks": ["region2"], "cell": {"name": "", "controllers": [], "controller": "", "multi": False}}
+        "networks": ["region2"], "cell": {"name": "", "controllers": [], "controller": "", "multi": False},
+        "keystone_public": "cloud.example.org", "databases_of_all": ["controller", "region2"]}
     bad = report["plays"][0]["tasks"][1]["hosts"]
     assert any("a group name is a non-empty string" in json.dumps(result) for result in bad.values())

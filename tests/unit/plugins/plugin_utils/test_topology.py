@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.stackcraft.openstack.plugins.plugin_utils.topology import (
-    address_of, cell_of, in_region, peer, region_of)
+    address_of, api_address_of, cell_of, in_region, peer, region_of)
 
 AIO_GROUPS = {g: ['aio'] for g in ('database', 'messaging', 'identity', 'image', 'placement',
                                    'compute_controller', 'compute', 'network', 'dashboard')}
@@ -85,3 +85,14 @@ def test_cells_count_per_region():
     assert cell_of(groups, hostvars, 'r2compute')['multi'] is False
     # An empty cell_ group (no name) is no cell.
     assert cell_of({'cell_': ['compute1'], 'compute': ['compute1']}, {}, 'compute1')['name'] == ''
+
+
+def test_api_address_is_the_hosts_own():
+    hostvars = {'ctl': {'ansible_host': '10.0.0.11', 'openstack_internal_address': 'ctl.internal',
+                        'openstack_public_address': 'cloud.example.org'},
+                'r2': {'ansible_host': '10.0.0.15'}, 'bare': {}}
+    assert api_address_of(hostvars, 'ctl') == 'ctl.internal'
+    assert api_address_of(hostvars, 'ctl', 'public') == 'cloud.example.org'
+    assert api_address_of(hostvars, 'r2', 'public') == '10.0.0.15'
+    assert api_address_of(hostvars, 'bare') == 'bare'
+    assert api_address_of(hostvars, 'unknown') == 'unknown'
