@@ -40,14 +40,21 @@ def address_of(hostvars, host):
 def api_address_of(hostvars, host, interface='internal'):
     """Where a host's APIs are reached (interface internal or public): its own
     openstack_<interface>_address (a region's address or VIP, templated in its
-    context), else the internal one, else its ansible_host, else its name."""
+    context), else the internal one, else its openstack_management_address,
+    else its ansible_host, else its name.
+
+    A value that itself reads hostvars (inventories/aio's
+    ``hostvars[groups['identity'][0]]['openstack_management_address']``)
+    cannot be templated from another host's variables, where Ansible offers
+    no hostvars: it comes back as Ansible's undefined marker, not a string,
+    and the next name is tried."""
     names = ['openstack_public_address'] if interface == 'public' else []
-    for name in names + ['openstack_internal_address']:
+    for name in names + ['openstack_internal_address', 'openstack_management_address']:
         try:
             value = hostvars[host].get(name)
         except KeyError:
             value = None
-        if value:
+        if isinstance(value, str) and value:
             return value
     return address_of(hostvars, host)
 

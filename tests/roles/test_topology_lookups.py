@@ -12,6 +12,9 @@ all:
   vars:
     ansible_connection: local
     ansible_python_interpreter: %s
+    openstack_management_address: "{{ ansible_host | default('192.0.2.1') }}"
+    # As inventories/aio has it: a value that reads hostvars.
+    openstack_internal_address: "{{ hostvars[groups['identity'][0]]['openstack_management_address'] }}"
   children:
     identity: {hosts: {controller: {ansible_host: 10.0.0.11, openstack_public_address: cloud.example.org}}}
     database: {hosts: {controller: {}, region2: {}}}
@@ -35,6 +38,7 @@ PLAYBOOK = """
           image: "{{ lookup('stackcraft.openstack.peer', 'image', want='name') }}"
           networks: "{{ query('stackcraft.openstack.peer', 'network', want='all') }}"
           keystone_public: "{{ lookup('stackcraft.openstack.peer', 'identity', want='public_address') }}"
+          keystone_internal: "{{ lookup('stackcraft.openstack.peer', 'identity', want='internal_address') }}"
           databases_of_all: "{{ query('stackcraft.openstack.peer', 'database', want='name', hosts=groups['all']) }}"
           cell: "{{ lookup('stackcraft.openstack.cell') }}"
     - name: A bad group name
@@ -58,7 +62,8 @@ def test_peer_and_cell(tmp_path, ansible_env):
     assert facts["compute1"] == {
         "database": "10.0.0.11", "database_name": "controller", "identity": "10.0.0.11", "image": "compute1",
         "networks": ["network1"], "cell": {"name": "", "controllers": [], "controller": "", "multi": True},
-        "keystone_public": "cloud.example.org", "databases_of_all": ["controller", "region2"]}
+        "keystone_public": "cloud.example.org", "keystone_internal": "10.0.0.11",
+        "databases_of_all": ["controller", "region2"]}
     assert facts["compute2"]["cell"] == {"name": "cell2", "controllers": ["network1"], "controller": "network1",
                                          "multi": True}
     # The second region: its own database and network host, the shared
@@ -66,6 +71,7 @@ def test_peer_and_cell(tmp_path, ansible_env):
     assert facts["region2"] == {
         "database": "10.0.0.15", "database_name": "region2", "identity": "10.0.0.11", "image": "region2",
         "networks": ["region2"], "cell": {"name": "", "controllers": [], "controller": "", "multi": False},
-        "keystone_public": "cloud.example.org", "databases_of_all": ["controller", "region2"]}
+        "keystone_public": "cloud.example.org", "keystone_internal": "10.0.0.11",
+        "databases_of_all": ["controller", "region2"]}
     bad = report["plays"][0]["tasks"][1]["hosts"]
     assert any("a group name is a non-empty string" in json.dumps(result) for result in bad.values())

@@ -96,3 +96,16 @@ def test_api_address_is_the_hosts_own():
     assert api_address_of(hostvars, 'r2', 'public') == '10.0.0.15'
     assert api_address_of(hostvars, 'bare') == 'bare'
     assert api_address_of(hostvars, 'unknown') == 'unknown'
+
+
+class Marker(object):
+    """Stands for Ansible's undefined marker: what templating a hostvars
+    reference from another host's variables gives."""
+
+
+def test_api_address_skips_a_value_that_is_no_string():
+    hostvars = {'ctl': {'ansible_host': '10.0.0.11', 'openstack_management_address': '192.0.2.11',
+                        'openstack_internal_address': Marker()}}
+    assert api_address_of(hostvars, 'ctl') == '192.0.2.11'
+    hostvars['ctl']['openstack_management_address'] = Marker()
+    assert api_address_of(hostvars, 'ctl') == '10.0.0.11'
