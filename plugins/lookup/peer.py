@@ -28,9 +28,11 @@ options:
       - C(internal_address) and C(public_address) give where the host's APIs are reached, in that host's own terms
         (its C(openstack_internal_address), C(openstack_public_address)), else its address; for keystone, which
         serves every region from its own region's address.
+      - C(region) gives the host's region (C(openstack_region_name)), e.g. keystone's, in which the services look up
+        the identity endpoint.
     type: str
     default: address
-    choices: [address, name, all, internal_address, public_address]
+    choices: [address, name, all, internal_address, public_address, region]
   hosts:
     description:
       - Answer for these inventory hosts instead of the current one; each group then gives its peer in each of their
@@ -97,6 +99,8 @@ class LookupModule(LookupBase):
                     host = peer(group, groups, hostvars, asker)
                     if want == 'name':
                         hosts = [host]
+                    elif want == 'region':
+                        hosts = [region_of(hostvars, host)]
                     elif want.endswith('_address'):
                         hosts = [api_address_of(hostvars, host, want[:-len('_address')])]
                     else:

@@ -39,6 +39,8 @@ PLAYBOOK = """
           networks: "{{ query('stackcraft.openstack.peer', 'network', want='all') }}"
           keystone_public: "{{ lookup('stackcraft.openstack.peer', 'identity', want='public_address') }}"
           keystone_internal: "{{ lookup('stackcraft.openstack.peer', 'identity', want='internal_address') }}"
+          keystone_region: "{{ lookup('stackcraft.openstack.peer', 'identity', want='region') }}"
+          own_region: "{{ lookup('stackcraft.openstack.peer', 'database', want='region') }}"
           databases_of_all: "{{ query('stackcraft.openstack.peer', 'database', want='name', hosts=groups['all']) }}"
           cell: "{{ lookup('stackcraft.openstack.cell') }}"
     - name: A bad group name
@@ -63,6 +65,7 @@ def test_peer_and_cell(tmp_path, ansible_env):
         "database": "10.0.0.11", "database_name": "controller", "identity": "10.0.0.11", "image": "compute1",
         "networks": ["network1"], "cell": {"name": "", "controllers": [], "controller": "", "multi": True},
         "keystone_public": "cloud.example.org", "keystone_internal": "10.0.0.11",
+        "keystone_region": "RegionOne", "own_region": "RegionOne",
         "databases_of_all": ["controller", "region2"]}
     assert facts["compute2"]["cell"] == {"name": "cell2", "controllers": ["network1"], "controller": "network1",
                                          "multi": True}
@@ -72,6 +75,7 @@ def test_peer_and_cell(tmp_path, ansible_env):
         "database": "10.0.0.15", "database_name": "region2", "identity": "10.0.0.11", "image": "region2",
         "networks": ["region2"], "cell": {"name": "", "controllers": [], "controller": "", "multi": False},
         "keystone_public": "cloud.example.org", "keystone_internal": "10.0.0.11",
+        "keystone_region": "RegionOne", "own_region": "RegionTwo",
         "databases_of_all": ["controller", "region2"]}
     bad = report["plays"][0]["tasks"][1]["hosts"]
     assert any("a group name is a non-empty string" in json.dumps(result) for result in bad.values())
