@@ -8,7 +8,8 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 name: cell
-author: stackcraft developers
+author:
+  - stackcraft developers (@stackcraft)
 short_description: The nova cell of the current host, from its inventory group cell_<name>
 description:
   - A host in a group C(cell_<name>) belongs to the child cell C(<name>). The group's compute hosts run in that

@@ -8,7 +8,8 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 name: peer
-author: stackcraft developers
+author:
+  - stackcraft developers (@stackcraft)
 short_description: The host that serves an inventory group for the current host, within its region
 description:
   - Returns, for each group named, the first host of that group in the current host's region
