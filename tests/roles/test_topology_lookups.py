@@ -61,21 +61,19 @@ def test_peer_and_cell(tmp_path, ansible_env):
     report = json.loads(proc.stdout)
     facts = {host: result["ansible_facts"]["found"]
              for host, result in report["plays"][0]["tasks"][0]["hosts"].items()}
-    assert facts["compute1"] == {
-        "database": "10.0.0.11", "database_name": "controller", "identity": "10.0.0.11", "image": "compute1",
-        "networks": ["network1"], "cell": {"name": "", "controllers": [], "controller": "", "multi": True},
-        "keystone_public": "cloud.example.org", "keystone_internal": "10.0.0.11",
-        "keystone_region": "RegionOne", "own_region": "RegionOne",
-        "databases_of_all": ["controller", "region2"]}
+    # What every host finds of the shared keystone, whatever its region.
+    shared = {"identity": "10.0.0.11", "keystone_public": "cloud.example.org", "keystone_internal": "10.0.0.11",
+              "keystone_region": "RegionOne", "databases_of_all": ["controller", "region2"]}
+    no_cell = {"name": "", "controllers": [], "controller": ""}
+    assert facts["compute1"] == dict(
+        shared, database="10.0.0.11", database_name="controller", image="compute1", networks=["network1"],
+        cell=dict(no_cell, multi=True), own_region="RegionOne")
     assert facts["compute2"]["cell"] == {"name": "cell2", "controllers": ["network1"], "controller": "network1",
                                          "multi": True}
     # The second region: its own database and network host, the shared
     # keystone, and none of region one's cells.
-    assert facts["region2"] == {
-        "database": "10.0.0.15", "database_name": "region2", "identity": "10.0.0.11", "image": "region2",
-        "networks": ["region2"], "cell": {"name": "", "controllers": [], "controller": "", "multi": False},
-        "keystone_public": "cloud.example.org", "keystone_internal": "10.0.0.11",
-        "keystone_region": "RegionOne", "own_region": "RegionTwo",
-        "databases_of_all": ["controller", "region2"]}
+    assert facts["region2"] == dict(
+        shared, database="10.0.0.15", database_name="region2", image="region2", networks=["region2"],
+        cell=dict(no_cell, multi=False), own_region="RegionTwo")
     bad = report["plays"][0]["tasks"][1]["hosts"]
     assert any("a group name is a non-empty string" in json.dumps(result) for result in bad.values())
