@@ -24,6 +24,16 @@ def region_of(hostvars, host):
     return region or DEFAULT_REGION
 
 
+def regions_of(hostvars, hosts):
+    """The regions of ``hosts``, each once, in the hosts' order."""
+    out = []
+    for host in hosts:
+        region = region_of(hostvars, host)
+        if region not in out:
+            out.append(region)
+    return out
+
+
 def in_region(group, groups, hostvars, region):
     """The hosts of ``group`` in ``region``, in inventory order."""
     return [host for host in groups.get(group) or [] if region_of(hostvars, host) == region]

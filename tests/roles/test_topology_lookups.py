@@ -1,6 +1,7 @@
 # Copyright: stackcraft developers
 # Apache License 2.0 (see galaxy.yml)
-"""The lookups stackcraft.openstack.peer and stackcraft.openstack.cell as the
+"""The lookups stackcraft.openstack.peer, stackcraft.openstack.cell and
+stackcraft.openstack.regions as the
 roles call them, in a real playbook run (connection local) over an
 inventory with a child cell and a second region."""
 import json
@@ -43,6 +44,9 @@ PLAYBOOK = """
           own_region: "{{ lookup('stackcraft.openstack.peer', 'database', want='region') }}"
           databases_of_all: "{{ query('stackcraft.openstack.peer', 'database', want='name', hosts=groups['all']) }}"
           cell: "{{ lookup('stackcraft.openstack.cell') }}"
+          regions: "{{ query('stackcraft.openstack.regions') }}"
+          own_regions: "{{ query('stackcraft.openstack.regions', hosts=[inventory_hostname]) }}"
+          play_regions: "{{ query('stackcraft.openstack.regions', hosts=['region2', 'compute1', 'controller']) }}"
     - name: A bad group name
       ansible.builtin.debug:
         msg: "{{ lookup('stackcraft.openstack.peer', '') }}"
@@ -63,17 +67,18 @@ def test_peer_and_cell(tmp_path, ansible_env):
              for host, result in report["plays"][0]["tasks"][0]["hosts"].items()}
     # What every host finds of the shared keystone, whatever its region.
     shared = {"identity": "10.0.0.11", "keystone_public": "cloud.example.org", "keystone_internal": "10.0.0.11",
-              "keystone_region": "RegionOne", "databases_of_all": ["controller", "region2"]}
+              "keystone_region": "RegionOne", "databases_of_all": ["controller", "region2"],
+              "regions": ["RegionOne", "RegionTwo"], "play_regions": ["RegionTwo", "RegionOne"]}
     no_cell = {"name": "", "controllers": [], "controller": ""}
     assert facts["compute1"] == dict(
         shared, database="10.0.0.11", database_name="controller", image="compute1", networks=["network1"],
-        cell=dict(no_cell, multi=True), own_region="RegionOne")
+        cell=dict(no_cell, multi=True), own_region="RegionOne", own_regions=["RegionOne"])
     assert facts["compute2"]["cell"] == {"name": "cell2", "controllers": ["network1"], "controller": "network1",
                                          "multi": True}
     # The second region: its own database and network host, the shared
     # keystone, and none of region one's cells.
     assert facts["region2"] == dict(
         shared, database="10.0.0.15", database_name="region2", image="region2", networks=["region2"],
-        cell=dict(no_cell, multi=False), own_region="RegionTwo")
+        cell=dict(no_cell, multi=False), own_region="RegionTwo", own_regions=["RegionTwo"])
     bad = report["plays"][0]["tasks"][1]["hosts"]
     assert any("a group name is a non-empty string" in json.dumps(result) for result in bad.values())

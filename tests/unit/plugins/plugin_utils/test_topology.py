@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.stackcraft.openstack.plugins.plugin_utils.topology import (
-    address_of, api_address_of, cell_of, in_region, peer, region_of)
+    address_of, api_address_of, cell_of, in_region, peer, region_of, regions_of)
 
 AIO_GROUPS = {g: ['aio'] for g in ('database', 'messaging', 'identity', 'image', 'placement',
                                    'compute_controller', 'compute', 'network', 'dashboard')}
@@ -75,6 +75,14 @@ def test_regions_keep_their_own_services_and_share_keystone():
     # A group only the other region has is not borrowed (except shared ones).
     assert peer('image', {'image': ['controller']}, REGION_HOSTVARS, 'region2') == 'region2'
     assert peer('database', REGION_GROUPS, REGION_HOSTVARS, 'compute1', region='RegionTwo') == 'region2'
+
+
+def test_regions_each_once_in_host_order_and_empty_is_the_default():
+    assert regions_of(REGION_HOSTVARS, REGION_GROUPS['all']) == ['RegionOne', 'RegionTwo']
+    assert regions_of(REGION_HOSTVARS, ['r2compute', 'controller', 'region2']) == ['RegionTwo', 'RegionOne']
+    assert regions_of(REGION_HOSTVARS, []) == []
+    # Unset, empty and unknown hosts: the default region.
+    assert regions_of({'a': {'openstack_region_name': ''}, 'b': {}}, ['a', 'b', 'c']) == ['RegionOne']
 
 
 def test_cells_count_per_region():
