@@ -110,6 +110,19 @@ def test_two_regions_pass_with_their_own_services_and_a_shared_keystone(tmp_path
     assert "RegionOne" not in failures[0][2].replace("in RegionTwo", ""), failures
 
 
+def test_cells_in_region_one_and_an_all_in_one_region_two_pass(tmp_path, ansible_env):
+    # The multinode scenario's shape: region one with a child cell, region
+    # two one host; an empty region name is the default region.
+    groups = {name: ["ctl", "r2"] for name in GROUPS}
+    groups.update(identity=["ctl"], dashboard=["ctl"], compute=["cmp1", "cmp2", "r2"], network=["net", "r2"],
+                  cell_cell2=["net", "cmp2"])
+    rc, failures, output = run_preflight(tmp_path, ansible_env, groups,
+                                         hostvars={"r2": LOCAL + " openstack_region_name=RegionTwo",
+                                                   "net": LOCAL + " openstack_region_name=''"})
+    assert rc == 0, output
+    assert failures == [], output
+
+
 def test_cell_across_regions_is_named(tmp_path, ansible_env):
     groups = {name: ["ctl", "r2"] for name in GROUPS}
     groups.update(identity=["ctl"], dashboard=["ctl"], compute=["ctl", "r2", "cmp3"], cell_cell2=["net2", "cmp3"],
