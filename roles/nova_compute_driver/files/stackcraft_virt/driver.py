@@ -46,6 +46,8 @@ DOCKER_OPTS = [
                     "own host."),
     cfg.IntOpt("stop_timeout", default=10, min=0,
                help="Seconds a container has to stop before it is killed."),
+    cfg.StrOpt("root_helper", default="sudo nova-rootwrap /etc/nova/rootwrap.conf",
+               help="How the service (user nova) runs ip, ovs-vsctl and nsenter as root."),
 ]
 CONF.register_opts(DOCKER_OPTS, group="stackcraft_docker")
 
@@ -100,7 +102,7 @@ class ContainerDriver(driver.ComputeDriver):
     def __init__(self, virtapi, engine=None, plumber=None, resources=host_resources):
         super(ContainerDriver, self).__init__(virtapi)
         self._engine = engine
-        self.plumber = plumber or plumbing.Plumber()
+        self.plumber = plumber or plumbing.Plumber(plumbing.root_runner(self.opts.root_helper))
         self.resources = resources
 
     # The engine, its options ---------------------------------------------

@@ -14,6 +14,7 @@ No nova imports here: the driver turns nova's network_info into plans
 (dicts, see plan_keys) and hands them over.
 """
 
+import os
 import subprocess
 
 # What a plan holds: tap (host end, nova's devname), peer (its temporary
@@ -34,6 +35,16 @@ def run(argv):
     """Run a command, return (rc, stdout, stderr)."""
     proc = subprocess.run(argv, capture_output=True, text=True, check=False)
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def root_runner(root_helper, euid=None):
+    """A runner for a service that is not root (nova-compute runs as nova):
+    each command through root_helper (nova's rootwrap, whose filters the
+    role installs), or as it is when already root."""
+    prefix = root_helper.split() if root_helper else []
+    if (os.geteuid() if euid is None else euid) == 0:
+        prefix = []
+    return lambda argv: run(prefix + list(argv))
 
 
 def plan(port_id, mac, devname, index, instance_uuid, addresses, gateway=None, mtu=None, bridge=None,

@@ -94,3 +94,11 @@ def test_no_process_or_a_failing_command_is_an_error():
         plumbing.Plumber(Runner()).plug(None, [bridge_plan()])
     with pytest.raises(plumbing.PlumbingError, match="ip link add .* exit 2: RTNETLINK answers: File exists"):
         plumbing.Plumber(Runner(fail="link add")).plug(1, [bridge_plan()])
+
+
+def test_root_runner_goes_through_the_helper_unless_root(monkeypatch):
+    seen = []
+    monkeypatch.setattr(plumbing, "run", lambda argv: seen.append(argv) or (0, "", ""))
+    plumbing.root_runner("sudo nova-rootwrap /etc/nova/rootwrap.conf", euid=1000)(["ip", "link"])
+    plumbing.root_runner("sudo nova-rootwrap /etc/nova/rootwrap.conf", euid=0)(["ip", "link"])
+    assert seen == [["sudo", "nova-rootwrap", "/etc/nova/rootwrap.conf", "ip", "link"], ["ip", "link"]]
