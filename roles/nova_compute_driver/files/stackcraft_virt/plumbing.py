@@ -80,7 +80,7 @@ class Plumber(object):
         return self._run(["nsenter", "--target", str(pid), "--net", "ip"] + list(ip_args))
 
     def link_exists(self, name):
-        rc, _ = self._run(["ip", "-o", "link", "show", "dev", name], ok_rcs=(0, 1))
+        rc = self._run(["ip", "-o", "link", "show", "dev", name], ok_rcs=(0, 1))[0]
         return rc == 0
 
     def plug(self, pid, plans):

@@ -67,7 +67,7 @@ class Client(object):
 
             def load(self, data):
                 client.loaded_bytes = data.read()
-                return [Image(client) for _ in range(loaded)]
+                return [Image(client)] * loaded
 
         class Containers(object):
             items = {}
