@@ -14,16 +14,10 @@ the flavor's memory and CPUs.
 import os
 import tempfile
 
+from stackcraft_virt.engine import EngineError, NotFound
+
 INSTANCE_LABEL = "org.openstack.nova.instance"
 IMAGE_REPOSITORY = "nova-glance"
-
-
-class EngineError(Exception):
-    """The engine refused or failed a request."""
-
-
-class NotFound(EngineError):
-    """No such container or image."""
 
 
 def _errors():

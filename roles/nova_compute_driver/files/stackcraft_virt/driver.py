@@ -33,23 +33,31 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from stackcraft_virt import plumbing
-from stackcraft_virt.docker_engine import DockerEngine, EngineError, NotFound
+from stackcraft_virt.docker_engine import DockerEngine
+from stackcraft_virt.engine import EngineError, NotFound
+from stackcraft_virt.lxd_engine import LxdEngine
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
-DOCKER_OPTS = [
-    cfg.StrOpt("url", default="unix:///run/docker.sock",
-               help="The Docker engine's API (its local socket)."),
-    cfg.StrOpt("binding_host", default=socket.gethostname(),
-               help="Host Neutron binds ports to: where its agent runs (the machine's name), not this service's "
-                    "own host."),
-    cfg.IntOpt("stop_timeout", default=10, min=0,
-               help="Seconds a container has to stop before it is killed."),
-    cfg.StrOpt("root_helper", default="sudo nova-rootwrap /etc/nova/rootwrap.conf",
-               help="How the service (user nova) runs ip, ovs-vsctl and nsenter as root."),
-]
-CONF.register_opts(DOCKER_OPTS, group="stackcraft_docker")
+def engine_opts(url):
+    """The options of one driver's section, [stackcraft_<engine>]."""
+    return [
+        cfg.StrOpt("url", default=url,
+                   help="The engine's API: its local socket."),
+        cfg.StrOpt("binding_host", default=socket.gethostname(),
+                   help="Host Neutron binds ports to: where its agent runs (the machine's name), not this service's "
+                        "own host."),
+        cfg.IntOpt("stop_timeout", default=10, min=0,
+                   help="Seconds a container has to stop before it is killed."),
+        cfg.StrOpt("root_helper", default="sudo nova-rootwrap /etc/nova/rootwrap.conf",
+                   help="How the service (user nova) runs ip, ovs-vsctl and nsenter as root."),
+    ]
+
+
+CONF.register_opts(engine_opts("unix:///run/docker.sock"), group="stackcraft_docker")
+# LXD from Debian; Incus serves the same API on /var/lib/incus/unix.socket.
+CONF.register_opts(engine_opts("/var/lib/lxd/unix.socket"), group="stackcraft_lxd")
 
 POWER_STATES = {
     "running": power_state.RUNNING,
@@ -70,6 +78,15 @@ def version_to_int(version):
         parts.append(int(digits or 0))
     parts += [0] * (3 - len(parts))
     return parts[0] * 1000000 + parts[1] * 1000 + parts[2]
+
+
+def unset_is_none(obj, name):
+    """A field of a nova object, None when unset (nova raises
+    NotImplementedError for an unset field it cannot load)."""
+    try:
+        return getattr(obj, name)
+    except (AttributeError, NotImplementedError):
+        return None
 
 
 def host_resources(path):
@@ -97,6 +114,10 @@ class ContainerDriver(driver.ComputeDriver):
     """What every container engine shares; subclasses name the engine."""
 
     hypervisor_type = None
+    # The glance images the engine runs: their container_format, and for
+    # bare ones (which VM images are too) the image property
+    # hypervisor_type (img_hv_type) naming the engine.
+    image_container_format = None
     capabilities = dict(driver.ComputeDriver.capabilities, supports_image_type_raw=True)
 
     def __init__(self, virtapi, engine=None, plumber=None, resources=host_resources):
@@ -222,12 +243,17 @@ class ContainerDriver(driver.ComputeDriver):
             LOG.error("cleanup after the failed spawn: %s", exc, instance=instance)
 
     def ensure_image(self, context, image_meta):
-        container_format = getattr(image_meta, "container_format", None)
-        if container_format != self.hypervisor_type:
+        container_format = unset_is_none(image_meta, "container_format")
+        properties = unset_is_none(image_meta, "properties")
+        hv_type = properties.get("img_hv_type") if properties is not None else None
+        if container_format != self.image_container_format or (container_format == "bare"
+                                                                and hv_type != self.hypervisor_type):
             raise exception.ImageUnacceptable(
                 image_id=image_meta.id,
-                reason="container_format is %r: the %s driver runs images of container_format %s"
-                       % (container_format, self.hypervisor_type, self.hypervisor_type))
+                reason="container_format %r, hypervisor_type %r: the %s driver runs images of container_format %s%s"
+                       % (container_format, hv_type, self.hypervisor_type, self.image_container_format,
+                          " with hypervisor_type " + self.hypervisor_type
+                          if self.image_container_format == "bare" else ""))
         return self.engine.ensure_image(
             image_meta.id, lambda path: images.fetch(context, image_meta.id, path), CONF.instances_path)
 
@@ -322,9 +348,22 @@ class ContainerDriver(driver.ComputeDriver):
 
 
 class DockerDriver(ContainerDriver):
-    """compute_driver = stackcraft_docker.DockerDriver"""
+    """compute_driver = stackcraft_docker.DockerDriver: images of
+    container_format docker (docker save tarballs)."""
 
     hypervisor_type = "docker"
+    image_container_format = "docker"
 
     def connect(self):
         return DockerEngine.connect(self.opts.url)
+
+
+class LxdDriver(ContainerDriver):
+    """compute_driver = stackcraft_lxd.LxdDriver: LXD or Incus; images of
+    container_format bare with hypervisor_type lxd (unified tarballs)."""
+
+    hypervisor_type = "lxd"
+    image_container_format = "bare"
+
+    def connect(self):
+        return LxdEngine.connect(self.opts.url)

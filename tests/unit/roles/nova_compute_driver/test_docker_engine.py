@@ -7,7 +7,8 @@ import types
 import pytest
 
 from stackcraft_virt import docker_engine
-from stackcraft_virt.docker_engine import DockerEngine, EngineError, NotFound
+from stackcraft_virt.docker_engine import DockerEngine
+from stackcraft_virt.engine import EngineError, NotFound
 
 
 class SdkNotFound(Exception):

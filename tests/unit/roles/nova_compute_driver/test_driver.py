@@ -125,11 +125,22 @@ def test_spawn_stopped_waits_for_nothing_and_starts_nothing(nova):
 
 def test_a_vm_image_is_refused_before_anything_is_made(nova):
     module, _calls, drv = make(nova)
-    qcow = types.SimpleNamespace(id="img-2", container_format="bare")
+    qcow = types.SimpleNamespace(id="img-2", container_format="bare", properties={})
     with pytest.raises(module.exception.ImageUnacceptable) as err:
         drv.spawn("ctx", INSTANCE, qcow, [], "pw", {}, [])
-    assert "container_format is 'bare'" in err.value.kwargs["reason"]
+    assert "container_format 'bare', hypervisor_type None" in err.value.kwargs["reason"]
     assert drv.engine.calls == []
+
+
+def test_lxd_takes_bare_images_marked_lxd_only(nova):
+    module, _calls, _drv = make(nova)
+    lxd = module.LxdDriver(VirtAPI(), engine=Engine(), plumber=Plumber())
+    vm = types.SimpleNamespace(id="img-3", container_format="bare", properties={"img_hv_type": "qemu"})
+    with pytest.raises(module.exception.ImageUnacceptable, match="with hypervisor_type lxd"):
+        lxd.ensure_image("ctx", vm)
+    tarball = types.SimpleNamespace(id="img-4", container_format="bare", properties={"img_hv_type": "lxd"})
+    assert lxd.ensure_image("ctx", tarball) == "nova-glance:img-4"
+    assert module.CONF.stackcraft_lxd.url == "/var/lib/lxd/unix.socket"
 
 
 def test_a_failed_plug_leaves_nothing_and_says_why(nova):
