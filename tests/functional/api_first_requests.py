@@ -31,7 +31,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from osrest import Error, add_cloud_arguments, base_urls, load_cloud, request, token  # noqa: E402
+from osrest import Error, add_cloud_arguments, base_urls, load_cloud, region_of, request, token  # noqa: E402
 
 # Read-only calls that each go through the API's policy engine.
 PATHS = {
@@ -115,7 +115,7 @@ def main():
         auth_token, tok = token(cloud)
     except Error as err:
         raise SystemExit(str(err)) from None
-    bases = base_urls(tok["catalog"], cloud.get("region_name"), args.interface)
+    bases = base_urls(tok["catalog"], region_of(cloud), args.interface)
     missing = sorted(set(apis) - set(bases))
     if missing:
         raise SystemExit(f"not in the catalog ({args.interface}): {', '.join(missing)}")

@@ -77,6 +77,18 @@ def token(cloud):
     return headers["X-Subject-Token"], json.loads(payload)["token"]
 
 
+def region_of(cloud):
+    """The cloud's region: its region_name, else the first of its regions
+    (openstacksdk's list form, names or {name: ...}), else none (any)."""
+    if cloud.get("region_name"):
+        return cloud["region_name"]
+    regions = cloud.get("regions") or []
+    if regions:
+        first = regions[0]
+        return first.get("name") if isinstance(first, dict) else first
+    return None
+
+
 def base_urls(catalog, region, interface):
     """{service type: scheme://host:port[/prefix]} of one interface."""
     bases = {}
@@ -96,7 +108,7 @@ class Client:
     def __init__(self, cloud, interface="internal"):
         self.auth_token, tok = token(cloud)
         self.project_id = tok["project"]["id"]
-        self.bases = base_urls(tok["catalog"], cloud.get("region_name"), interface)
+        self.bases = base_urls(tok["catalog"], region_of(cloud), interface)
 
     def call(self, service, path, method="GET", body=None, expect=(200,), raw=None, headers=None):
         hdrs = {"X-Auth-Token": self.auth_token, **(headers or {})}
