@@ -40,6 +40,7 @@ from stackcraft_virt.lxd_engine import LxdEngine
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
+
 def engine_opts(url):
     """The options of one driver's section, [stackcraft_<engine>]."""
     return [
@@ -246,8 +247,8 @@ class ContainerDriver(driver.ComputeDriver):
         container_format = unset_is_none(image_meta, "container_format")
         properties = unset_is_none(image_meta, "properties")
         hv_type = properties.get("img_hv_type") if properties is not None else None
-        if container_format != self.image_container_format or (container_format == "bare"
-                                                                and hv_type != self.hypervisor_type):
+        wrong_hv = container_format == "bare" and hv_type != self.hypervisor_type
+        if container_format != self.image_container_format or wrong_hv:
             raise exception.ImageUnacceptable(
                 image_id=image_meta.id,
                 reason="container_format %r, hypervisor_type %r: the %s driver runs images of container_format %s%s"
