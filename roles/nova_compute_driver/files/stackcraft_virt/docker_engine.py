@@ -11,10 +11,7 @@ after the instance, labelled with its UUID, without a network of Docker's
 the flavor's memory and CPUs.
 """
 
-import os
-import tempfile
-
-from stackcraft_virt.engine import EngineError, NotFound
+from stackcraft_virt.engine import EngineError, NotFound, fetched
 
 INSTANCE_LABEL = "org.openstack.nova.instance"
 IMAGE_REPOSITORY = "nova-glance"
@@ -68,14 +65,8 @@ class DockerEngine(object):
         ref = self.image_ref(image_id)
         if self.has_image(image_id):
             return ref
-        fd, path = tempfile.mkstemp(prefix="glance-", suffix=".tar", dir=workdir)
-        os.close(fd)
-        try:
-            fetch(path)
-            with open(path, "rb") as data:
-                loaded = self._call("docker load of image " + image_id, self.client.images.load, data)
-        finally:
-            os.unlink(path)
+        with fetched(fetch, workdir) as data:
+            loaded = self._call("docker load of image " + image_id, self.client.images.load, data)
         if not loaded:
             raise EngineError("image %s: the tarball holds no image (container_format docker needs `docker save` output)"
                               % image_id)

@@ -11,10 +11,7 @@ NIC from LXD (Neutron's port is plugged into the namespace), limited to
 the flavor's memory and CPUs.
 """
 
-import os
-import tempfile
-
-from stackcraft_virt.engine import EngineError, NotFound
+from stackcraft_virt.engine import EngineError, NotFound, fetched
 
 INSTANCE_KEY = "user.nova_instance"
 ALIAS_PREFIX = "nova-glance-"
@@ -68,15 +65,9 @@ class LxdEngine(object):
         alias = self.image_ref(image_id)
         if self.has_image(image_id):
             return alias
-        fd, path = tempfile.mkstemp(prefix="glance-", suffix=".tar", dir=workdir)
-        os.close(fd)
-        try:
-            fetch(path)
-            with open(path, "rb") as data:
-                image = self._call("import of image " + image_id, self.client.images.create, data.read(),
-                                   public=False, wait=True)
-        finally:
-            os.unlink(path)
+        with fetched(fetch, workdir) as data:
+            image = self._call("import of image " + image_id, self.client.images.create, data.read(),
+                               public=False, wait=True)
         self._call("alias of image " + image_id, image.add_alias, alias, "glance image " + image_id)
         return alias
 

@@ -118,6 +118,20 @@ def modules(calls):
     return found
 
 
+@pytest.fixture(name="fetcher")
+def fixture_fetcher():
+    """fetcher(data) -> fetch(path) writing data to path; fetch.paths lists
+    the paths it wrote."""
+    def make(data):
+        def fetch(path):
+            fetch.paths.append(path)
+            with open(path, "wb") as out:
+                out.write(data)
+        fetch.paths = []
+        return fetch
+    return make
+
+
 @pytest.fixture(name="nova")
 def fixture_nova(monkeypatch):
     """(driver module, calls): the driver imported against the stand-ins;

@@ -97,15 +97,10 @@ def engine(**kwargs):
     return DockerEngine(Client(**kwargs), errors=ERRORS)
 
 
-def test_image_loaded_once_from_glance_and_the_tarball_removed(tmp_path):
+def test_image_loaded_once_from_glance_and_the_tarball_removed(tmp_path, fetcher):
     eng = engine()
-    fetched = []
-
-    def fetch(path):
-        fetched.append(path)
-        with open(path, "wb") as out:
-            out.write(b"tarball")
-
+    fetch = fetcher(b"tarball")
+    fetched = fetch.paths
     assert eng.ensure_image("img-1", fetch, str(tmp_path)) == "nova-glance:img-1"
     assert eng.client.loaded_bytes == b"tarball"
     assert eng.ensure_image("img-1", fetch, str(tmp_path)) == "nova-glance:img-1"

@@ -94,15 +94,10 @@ class Client(object):
                     "containers": {"nova-u1": types.SimpleNamespace(console=console)}}
 
 
-def test_unified_tarball_imported_once_under_its_alias(tmp_path):
+def test_unified_tarball_imported_once_under_its_alias(tmp_path, fetcher):
     eng = LxdEngine(Client(), errors=ERRORS)
-    fetched = []
-
-    def fetch(path):
-        fetched.append(path)
-        with open(path, "wb") as out:
-            out.write(b"unified")
-
+    fetch = fetcher(b"unified")
+    fetched = fetch.paths
     assert eng.ensure_image("img-1", fetch, str(tmp_path)) == "nova-glance-img-1"
     assert eng.ensure_image("img-1", fetch, str(tmp_path)) == "nova-glance-img-1"
     assert len(fetched) == 1 and eng.client.imported == b"unified" and os.listdir(str(tmp_path)) == []
