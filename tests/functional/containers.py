@@ -1,0 +1,315 @@
+# Copyright: stackcraft developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""A server on a container hypervisor of nova_compute_driver, through nova.
+
+Run as root on the compute host of the container service, where the
+network's DHCP namespace is too (an all-in-one host): it builds the test
+image with the engine itself, pings from the namespace and looks at the
+engine's containers and the tap devices.
+
+1. the hypervisor list: the container service's hypervisor is up, of the
+   engine's type;
+2. scheduling: a VM disk image (qcow2) forced onto the container host ends
+   in ERROR "No valid host" (placement's image-type query);
+3. a container server, not forced: an image built here (busybox, an init
+   that prints a marker and waits), uploaded to glance as the engine's
+   format with hypervisor_type=<engine>, must land on the container host,
+   become ACTIVE, get its address from Neutron, answer ping from the DHCP
+   namespace and show its marker in the console output;
+4. reboot, stop (the container stopped) / start, and a restart of the
+   container service: the server ACTIVE and answering ping again each time;
+5. delete: no container, no tap device and no placement allocation left.
+
+    containers.py --engine docker --host aio-docker --unit nova-compute-docker --network flat
+
+Prints what it saw and a JSON summary; exits 1 on failure.
+"""
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from osrest import Client, Error, add_cloud_arguments, load_cloud, wait  # noqa: E402
+
+MARKER = "stackcraft-container: ready"
+# PID 1 of the container: a marker on the console, then waiting; a stop
+# (SIGTERM) ends it at once.
+INIT = """#!/bin/sh
+trap 'echo stackcraft-container: stopping; exit 0' TERM INT
+echo "%s on $(hostname)"
+ip -4 -o addr show
+while true; do sleep 3600 & wait $!; done
+""" % MARKER
+
+
+def sh(*argv, check=True):
+    return subprocess.run(argv, check=check, capture_output=True, text=True)
+
+
+def rootfs_tar(busybox="/bin/busybox"):
+    """A root file system tarball: busybox (static) and its applets, the init."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name in ("bin", "sbin", "tmp", "proc", "sys", "dev", "etc"):
+            info = tarfile.TarInfo(name)
+            info.type, info.mode = tarfile.DIRTYPE, 0o1777 if name == "tmp" else 0o755
+            tar.addfile(info)
+        tar.add(busybox, arcname="bin/busybox")
+        for applet in ("sh", "sleep", "ip", "echo", "hostname", "cat", "ls", "ps"):
+            info = tarfile.TarInfo("bin/" + applet)
+            info.type, info.linkname = tarfile.SYMTYPE, "busybox"
+            tar.addfile(info)
+        data = INIT.encode()
+        info = tarfile.TarInfo("init")
+        info.mode, info.size = 0o755, len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+class DockerSide:
+    """The engine's side of the test: the image, the containers."""
+
+    def __init__(self):
+        import docker  # python3-docker, which the role installs
+
+        self.docker = docker
+        self.client = docker.from_env()
+
+    def build_image(self, path, tag):
+        """A `docker save` tarball at path of an image imported from a
+        busybox rootfs; the image is removed from the engine again, so the
+        driver must load it from glance."""
+        repo = "stackcraft-test"
+        self.client.api.import_image_from_data(rootfs_tar(), repository=repo, tag=tag,
+                                               changes=['CMD ["/init"]'])
+        image = self.client.images.get(f"{repo}:{tag}")
+        with open(path, "wb") as f:
+            for chunk in image.save(named=True):
+                f.write(chunk)
+        self.client.images.remove(image.id, force=True)
+
+    def container_state(self, server_id):
+        try:
+            return self.client.containers.get("nova-" + server_id).status
+        except self.docker.errors.NotFound:
+            return None
+
+
+ENGINES = {"docker": DockerSide}
+IMAGE_FORMATS = {"docker": ("raw", "docker")}
+
+
+class Test:
+    def __init__(self, args):
+        self.args = args
+        self.c = Client(load_cloud(args.clouds_yaml, args.cloud))
+        self.engine = ENGINES[args.engine]()
+        self.tag = "containers-" + uuid.uuid4().hex[:6]
+        self.tmp = tempfile.mkdtemp(prefix=self.tag)
+        self.made = {"images": [], "servers": []}
+        self.result = {"engine": args.engine, "host": args.host, "ok": False}
+
+    # --- resources -------------------------------------------------------
+    def image(self, name, path, disk_format, container_format, **props):
+        c = self.c
+        image = c.call("image", "/v2/images", "POST", expect=(201,), body={
+            "name": name, "disk_format": disk_format, "container_format": container_format,
+            "visibility": "private", **props})
+        self.made["images"].append(image["id"])
+        with open(path, "rb") as f:
+            c.call("image", f"/v2/images/{image['id']}/file", "PUT", expect=(204,), raw=f.read(),
+                   headers={"Content-Type": "application/octet-stream"})
+        wait(f"image {name} active", lambda: c.call("image", f"/v2/images/{image['id']}")["status"] == "active", 120)
+        return image["id"]
+
+    def setup(self):
+        c, tag = self.c, self.tag
+        nets = c.call("network", f"/v2.0/networks?name={self.args.network}")["networks"]
+        if len(nets) != 1:
+            raise Error(f"network {self.args.network!r}: {len(nets)} found")
+        self.network = nets[0]["id"]
+        self.netns = f"qdhcp-{self.network}"
+        flavor = c.call("compute", "/v2.1/flavors", "POST", body={"flavor": {
+            "name": tag, "ram": 128, "vcpus": 1, "disk": 1}})["flavor"]
+        self.made["flavor"] = flavor["id"]
+        sg = c.call("network", "/v2.0/security-groups", "POST", expect=(201,), body={
+            "security_group": {"name": tag, "description": "container test"}})["security_group"]
+        self.made["security_group"] = sg["id"]
+        c.call("network", "/v2.0/security-group-rules", "POST", expect=(201,), body={"security_group_rule": {
+            "security_group_id": sg["id"], "direction": "ingress", "ethertype": "IPv4",
+            "remote_ip_prefix": "0.0.0.0/0", "protocol": "icmp"}})
+
+    def teardown(self):
+        c = self.c
+        for sid in self.made["servers"]:
+            if c.status("compute", f"/v2.1/servers/{sid}") != 404:
+                try:
+                    c.call("compute", f"/v2.1/servers/{sid}", "DELETE", expect=(204,))
+                    wait(f"server {sid} gone", lambda s=sid: c.status("compute", f"/v2.1/servers/{s}") == 404, 300)
+                except Error as err:
+                    print(f"cleanup: {err}")
+        for kind, service, path in (("security_group", "network", "/v2.0/security-groups/{}"),
+                                    ("flavor", "compute", "/v2.1/flavors/{}")):
+            if kind in self.made:
+                try:
+                    c.call(service, path.format(self.made[kind]), "DELETE", expect=(202, 204))
+                except Error as err:
+                    print(f"cleanup: {err}")
+        for image in self.made["images"]:
+            try:
+                c.call("image", f"/v2/images/{image}", "DELETE", expect=(204,))
+            except Error as err:
+                print(f"cleanup: {err}")
+
+    # --- servers ---------------------------------------------------------
+    def boot(self, name, image, zone=None):
+        server = self.c.call("compute", "/v2.1/servers", "POST", expect=(202,), body={"server": {
+            "name": name, "imageRef": image, "flavorRef": self.made["flavor"],
+            "networks": [{"uuid": self.network}], "security_groups": [{"name": self.tag}],
+            **({"availability_zone": zone} if zone else {})}})["server"]
+        self.made["servers"].append(server["id"])
+        return server["id"]
+
+    def server(self, sid):
+        return self.c.call("compute", f"/v2.1/servers/{sid}")["server"]
+
+    def wait_status(self, sid, want, timeout=None):
+        def reached():
+            srv = self.server(sid)
+            if srv["status"] == "ERROR" and want != "ERROR":
+                raise Error(f"server {sid} ERROR: {srv.get('fault', {}).get('message')}")
+            return srv if srv["status"] == want and not srv.get("OS-EXT-STS:task_state") else None
+
+        return wait(f"server {sid} {want}", reached, timeout or self.args.boot_timeout)
+
+    def action(self, sid, body):
+        self.c.call("compute", f"/v2.1/servers/{sid}/action", "POST", expect=(202,), body=body)
+
+    def console(self, sid):
+        return self.c.call("compute", f"/v2.1/servers/{sid}/action", "POST",
+                           body={"os-getConsoleOutput": {}})["output"] or ""
+
+    def ping(self, address, what):
+        wait(f"{address} answering ping ({what})",
+             lambda: sh("ip", "netns", "exec", self.netns, "ping", "-c", "1", "-W", "2", address,
+                        check=False).returncode == 0, self.args.ping_timeout)
+        print(f"{what}: {address} answers ping from {self.netns}")
+
+    # --- the steps ---------------------------------------------------------
+    def hypervisors(self):
+        found = self.c.call("compute", "/v2.1/os-hypervisors/detail")["hypervisors"]
+        table = {h["hypervisor_hostname"]: (h["hypervisor_type"], h["state"], h["status"]) for h in found}
+        for name, (kind, state, status) in sorted(table.items()):
+            print(f"hypervisor {name}: {kind} {state} {status}")
+        self.result["hypervisors"] = {n: v[0] for n, v in table.items() if v[1] == "up"}
+        if table.get(self.args.host, (None, None))[:2] != (self.args.engine, "up"):
+            raise Error(f"hypervisor {self.args.host}: {table.get(self.args.host)}, want {self.args.engine} up")
+
+    def vm_image_kept_off(self):
+        disk = os.path.join(self.tmp, "vm.qcow2")
+        sh("qemu-img", "create", "-q", "-f", "qcow2", disk, "16M")
+        image = self.image(self.tag + "-vm", disk, "qcow2", "bare")
+        sid = self.boot(self.tag + "-vm", image, zone="nova:" + self.args.host)
+        srv = self.wait_status(sid, "ERROR")
+        fault = srv.get("fault", {}).get("message", "")
+        print(f"qcow2 image forced onto {self.args.host}: ERROR {fault!r}")
+        if "No valid host" not in fault:
+            raise Error(f"a VM image on {self.args.host} failed otherwise: {fault!r}")
+        self.result["vm_image"] = fault
+
+    def container_server(self):
+        args = self.args
+        path = os.path.join(self.tmp, "image.tar")
+        self.engine.build_image(path, self.tag)
+        disk_format, container_format = IMAGE_FORMATS[args.engine]
+        image = self.image(self.tag, path, disk_format, container_format, hypervisor_type=args.engine)
+        sid = self.boot(self.tag, image)
+        srv = self.wait_status(sid, "ACTIVE")
+        host = srv.get("OS-EXT-SRV-ATTR:hypervisor_hostname")
+        address = srv["addresses"][args.network][0]["addr"]
+        print(f"server {srv['name']} {srv['status']} on {host}, address {address}")
+        if host != args.host:
+            raise Error(f"server {sid} was scheduled to {host}, not {args.host}")
+        self.ping(address, "booted")
+        out = wait("console marker", lambda: (lambda t: t if MARKER in t else None)(self.console(sid)),
+                   args.ping_timeout, 3)
+        print("console: " + " | ".join(line for line in out.splitlines() if line.strip())[:300])
+        self.result.update(server=sid, address=address)
+        return sid, address
+
+    def lifecycle(self, sid, address):
+        self.action(sid, {"reboot": {"type": "SOFT"}})
+        self.wait_status(sid, "ACTIVE")
+        self.ping(address, "rebooted")
+        self.action(sid, {"os-stop": None})
+        self.wait_status(sid, "SHUTOFF")
+        state = self.engine.container_state(sid)
+        print(f"stopped: container {state}")
+        if state in (None, "running"):
+            raise Error(f"server {sid} SHUTOFF but its container is {state}")
+        self.action(sid, {"os-start": None})
+        self.wait_status(sid, "ACTIVE")
+        self.ping(address, "started")
+        sh("systemctl", "restart", self.args.unit)
+        sh("systemctl", "is-active", "--quiet", self.args.unit)
+        srv = self.server(sid)
+        if srv["status"] != "ACTIVE":
+            raise Error(f"server {sid} {srv['status']} after a restart of {self.args.unit}")
+        self.ping(address, f"{self.args.unit} restarted")
+        self.result["lifecycle"] = "reboot, stop/start, service restart"
+
+    def delete(self, sid):
+        ports = self.c.call("network", f"/v2.0/ports?device_id={sid}")["ports"]
+        taps = ["tap" + port["id"][:11] for port in ports]
+        self.c.call("compute", f"/v2.1/servers/{sid}", "DELETE", expect=(204,))
+        wait(f"server {sid} gone", lambda: self.c.status("compute", f"/v2.1/servers/{sid}") == 404, 300)
+        left = {
+            "container": self.engine.container_state(sid),
+            "taps": [tap for tap in taps if sh("ip", "link", "show", "dev", tap, check=False).returncode == 0],
+            "allocations": self.c.call("placement", f"/allocations/{sid}").get("allocations"),
+        }
+        print(f"deleted: {json.dumps(left)}")
+        if left["container"] or left["taps"] or left["allocations"]:
+            raise Error(f"server {sid} deleted, but left {left}")
+        self.result["deleted"] = left
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    add_cloud_arguments(parser)
+    parser.add_argument("--engine", choices=sorted(ENGINES), default="docker")
+    parser.add_argument("--host", required=True, help="nova's host name of the container service")
+    parser.add_argument("--unit", required=True, help="the container service's systemd unit")
+    parser.add_argument("--network", default="flat")
+    parser.add_argument("--boot-timeout", type=int, default=300)
+    parser.add_argument("--ping-timeout", type=int, default=120)
+    args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)
+
+    test, t0 = Test(args), time.monotonic()
+    try:
+        test.hypervisors()
+        test.setup()
+        test.vm_image_kept_off()
+        sid, address = test.container_server()
+        test.lifecycle(sid, address)
+        test.delete(sid)
+        test.result.update(ok=True, seconds=round(time.monotonic() - t0))
+    except (Error, subprocess.CalledProcessError) as err:
+        test.result["error"] = str(err) + (f": {err.stderr}" if getattr(err, "stderr", None) else "")
+    finally:
+        test.teardown()
+    print(json.dumps(test.result))
+    return 0 if test.result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
