@@ -41,9 +41,9 @@ from osrest import Client, Error, add_cloud_arguments, load_cloud, wait  # noqa:
 
 MARKER = "stackcraft-container: ready"
 # PID 1 of the container: a marker on the console, then waiting; a stop
-# (SIGTERM) ends it at once.
+# (SIGTERM from Docker, SIGPWR from LXD) ends it at once.
 INIT = """#!/bin/sh
-trap 'echo stackcraft-container: stopping; exit 0' TERM INT
+trap 'echo stackcraft-container: stopping; exit 0' TERM INT PWR
 echo "%s on $(hostname)"
 ip -4 -o addr show
 while true; do sleep 3600 & wait $!; done
@@ -54,23 +54,31 @@ def sh(*argv, check=True):
     return subprocess.run(argv, check=check, capture_output=True, text=True)
 
 
-def rootfs_tar(busybox="/bin/busybox"):
-    """A root file system tarball: busybox (static) and its applets, the init."""
+def add_file(tar, name, data, mode=0o644):
+    info = tarfile.TarInfo(name)
+    info.mode, info.size, info.mtime = mode, len(data), int(time.time())
+    tar.addfile(info, io.BytesIO(data))
+
+
+def rootfs_tar(prefix="", extra=None, busybox="/bin/busybox"):
+    """A root file system tarball (under prefix): busybox (static) and its
+    applets, the init as /sbin/init; extra: more files {name: bytes} at
+    the tarball's top."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name in ("bin", "sbin", "tmp", "proc", "sys", "dev", "etc"):
+        for name, data in (extra or {}).items():
+            add_file(tar, name, data)
+        for name in ([prefix.rstrip("/")] if prefix else []) + [
+                prefix + d for d in ("bin", "sbin", "tmp", "proc", "sys", "dev", "etc", "run")]:
             info = tarfile.TarInfo(name)
-            info.type, info.mode = tarfile.DIRTYPE, 0o1777 if name == "tmp" else 0o755
+            info.type, info.mode = tarfile.DIRTYPE, 0o1777 if name.endswith("tmp") else 0o755
             tar.addfile(info)
-        tar.add(busybox, arcname="bin/busybox")
+        tar.add(busybox, arcname=prefix + "bin/busybox")
         for applet in ("sh", "sleep", "ip", "echo", "hostname", "cat", "ls", "ps"):
-            info = tarfile.TarInfo("bin/" + applet)
+            info = tarfile.TarInfo(prefix + "bin/" + applet)
             info.type, info.linkname = tarfile.SYMTYPE, "busybox"
             tar.addfile(info)
-        data = INIT.encode()
-        info = tarfile.TarInfo("init")
-        info.mode, info.size = 0o755, len(data)
-        tar.addfile(info, io.BytesIO(data))
+        add_file(tar, prefix + "sbin/init", INIT.encode(), 0o755)
     return buf.getvalue()
 
 
@@ -89,7 +97,7 @@ class DockerSide:
         driver must load it from glance."""
         repo = "stackcraft-test"
         self.client.api.import_image_from_data(rootfs_tar(), repository=repo, tag=tag,
-                                               changes=['CMD ["/init"]'])
+                                               changes=['CMD ["/sbin/init"]'])
         image = self.client.images.get(f"{repo}:{tag}")
         with open(path, "wb") as f:
             for chunk in image.save(named=True):
@@ -103,15 +111,39 @@ class DockerSide:
             return None
 
 
-ENGINES = {"docker": DockerSide}
-IMAGE_FORMATS = {"docker": ("raw", "docker")}
+class LxdSide:
+    """LXD or Incus: the image is built here as a file (the driver imports
+    it); the containers are read with the daemon's client (lxc or incus)."""
+
+    def __init__(self, cli="lxc"):
+        self.cli = cli
+
+    @staticmethod
+    def build_image(path, tag):
+        """An LXD unified tarball: metadata.yaml and rootfs/."""
+        metadata = ("architecture: %s\ncreation_date: %d\nproperties:\n  description: stackcraft test %s\n"
+                    % (os.uname().machine, int(time.time()), tag)).encode()
+        with open(path, "wb") as f:
+            f.write(rootfs_tar("rootfs/", {"metadata.yaml": metadata}))
+
+    def container_state(self, server_id):
+        found = sh(self.cli, "query", "/1.0/instances/nova-" + server_id, check=False)
+        if found.returncode != 0:
+            if "not found" in (found.stderr + found.stdout).lower():
+                return None
+            raise Error(f"{self.cli} query: {found.stderr.strip()}")
+        return json.loads(found.stdout)["status"].lower()
+
+
+ENGINES = {"docker": DockerSide, "lxd": LxdSide}
+IMAGE_FORMATS = {"docker": ("raw", "docker"), "lxd": ("raw", "bare")}
 
 
 class Test:
     def __init__(self, args):
         self.args = args
         self.c = Client(load_cloud(args.clouds_yaml, args.cloud))
-        self.engine = ENGINES[args.engine]()
+        self.engine = LxdSide(args.lxd_cli) if args.engine == "lxd" else DockerSide()
         self.tag = "containers-" + uuid.uuid4().hex[:6]
         self.tmp = tempfile.mkdtemp(prefix=self.tag)
         self.made = {"images": [], "servers": []}
@@ -289,6 +321,7 @@ def main():
     parser.add_argument("--host", required=True, help="nova's host name of the container service")
     parser.add_argument("--unit", required=True, help="the container service's systemd unit")
     parser.add_argument("--network", default="flat")
+    parser.add_argument("--lxd-cli", default="lxc", help="the LXD daemon's client: lxc, or incus for Incus")
     parser.add_argument("--boot-timeout", type=int, default=300)
     parser.add_argument("--ping-timeout", type=int, default=120)
     args = parser.parse_args()
