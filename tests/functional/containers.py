@@ -7,6 +7,7 @@ network's DHCP namespace is too (an all-in-one host): it builds the test
 image with the engine itself, pings from the namespace and looks at the
 engine's containers and the tap devices.
 
+For each container service given (--service ENGINE:HOST:UNIT):
 1. the hypervisor list: the container service's hypervisor is up, of the
    engine's type;
 2. scheduling: a VM disk image (qcow2) forced onto the container host ends
@@ -15,12 +16,14 @@ engine's containers and the tap devices.
    that prints a marker and waits), uploaded to glance as the engine's
    format with hypervisor_type=<engine>, must land on the container host,
    become ACTIVE, get its address from Neutron, answer ping from the DHCP
-   namespace and show its marker in the console output;
+   namespace and show its marker in the console output; with each
+   service's server up, the cloud's server list is printed;
 4. reboot, stop (the container stopped) / start, and a restart of the
    container service: the server ACTIVE and answering ping again each time;
 5. delete: no container, no tap device and no placement allocation left.
 
-    containers.py --engine docker --host aio-docker --unit nova-compute-docker --network flat
+    containers.py --service docker:aio-docker:nova-compute-docker --service lxd:aio-lxd:nova-compute-lxd \
+        --network flat
 
 Prints what it saw and a JSON summary; exits 1 on failure.
 """
@@ -29,6 +32,8 @@ import argparse
 import io
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -140,14 +145,17 @@ IMAGE_FORMATS = {"docker": ("raw", "docker"), "lxd": ("raw", "bare")}
 
 
 class Test:
-    def __init__(self, args):
-        self.args = args
-        self.c = Client(load_cloud(args.clouds_yaml, args.cloud))
-        self.engine = LxdSide(args.lxd_cli) if args.engine == "lxd" else DockerSide()
-        self.tag = "containers-" + uuid.uuid4().hex[:6]
+    """The test of one container service (kind: its engine, host: nova's
+    host name of the service, unit: its systemd unit)."""
+
+    def __init__(self, args, client, kind, host, unit):
+        self.args, self.c = args, client
+        self.kind, self.host, self.unit = kind, host, unit
+        self.engine = LxdSide(args.lxd_cli) if kind == "lxd" else DockerSide()
+        self.tag = "containers-%s-%s" % (kind, uuid.uuid4().hex[:6])
         self.tmp = tempfile.mkdtemp(prefix=self.tag)
         self.made = {"images": [], "servers": []}
-        self.result = {"engine": args.engine, "host": args.host, "ok": False}
+        self.result = {"engine": kind, "host": host, "ok": False}
 
     # --- resources -------------------------------------------------------
     def image(self, name, path, disk_format, container_format, **props):
@@ -236,40 +244,40 @@ class Test:
         print(f"{what}: {address} answers ping from {self.netns}")
 
     # --- the steps ---------------------------------------------------------
-    def hypervisors(self):
+    def hypervisors(self, show=True):
         found = self.c.call("compute", "/v2.1/os-hypervisors/detail")["hypervisors"]
         table = {h["hypervisor_hostname"]: (h["hypervisor_type"], h["state"], h["status"]) for h in found}
-        for name, (kind, state, status) in sorted(table.items()):
-            print(f"hypervisor {name}: {kind} {state} {status}")
+        for name, (kind, state, status) in sorted(table.items()) if show else ():
+            print(f"hypervisor list: {name} {kind} {state} {status}")
         self.result["hypervisors"] = {n: v[0] for n, v in table.items() if v[1] == "up"}
-        if table.get(self.args.host, (None, None))[:2] != (self.args.engine, "up"):
-            raise Error(f"hypervisor {self.args.host}: {table.get(self.args.host)}, want {self.args.engine} up")
+        if table.get(self.host, (None, None))[:2] != (self.kind, "up"):
+            raise Error(f"hypervisor {self.host}: {table.get(self.host)}, want {self.kind} up")
 
     def vm_image_kept_off(self):
         disk = os.path.join(self.tmp, "vm.qcow2")
         sh("qemu-img", "create", "-q", "-f", "qcow2", disk, "16M")
         image = self.image(self.tag + "-vm", disk, "qcow2", "bare")
-        sid = self.boot(self.tag + "-vm", image, zone="nova:" + self.args.host)
+        sid = self.boot(self.tag + "-vm", image, zone="nova:" + self.host)
         srv = self.wait_status(sid, "ERROR")
         fault = srv.get("fault", {}).get("message", "")
-        print(f"qcow2 image forced onto {self.args.host}: ERROR {fault!r}")
+        print(f"qcow2 image forced onto {self.host}: ERROR {fault!r}")
         if "No valid host" not in fault:
-            raise Error(f"a VM image on {self.args.host} failed otherwise: {fault!r}")
+            raise Error(f"a VM image on {self.host} failed otherwise: {fault!r}")
         self.result["vm_image"] = fault
 
     def container_server(self):
         args = self.args
         path = os.path.join(self.tmp, "image.tar")
         self.engine.build_image(path, self.tag)
-        disk_format, container_format = IMAGE_FORMATS[args.engine]
-        image = self.image(self.tag, path, disk_format, container_format, hypervisor_type=args.engine)
+        disk_format, container_format = IMAGE_FORMATS[self.kind]
+        image = self.image(self.tag, path, disk_format, container_format, hypervisor_type=self.kind)
         sid = self.boot(self.tag, image)
         srv = self.wait_status(sid, "ACTIVE")
         host = srv.get("OS-EXT-SRV-ATTR:hypervisor_hostname")
         address = srv["addresses"][args.network][0]["addr"]
         print(f"server {srv['name']} {srv['status']} on {host}, address {address}")
-        if host != args.host:
-            raise Error(f"server {sid} was scheduled to {host}, not {args.host}")
+        if host != self.host:
+            raise Error(f"server {sid} was scheduled to {host}, not {self.host}")
         self.ping(address, "booted")
         out = wait("console marker", lambda: (lambda t: t if MARKER in t else None)(self.console(sid)),
                    args.ping_timeout, 3)
@@ -290,12 +298,12 @@ class Test:
         self.action(sid, {"os-start": None})
         self.wait_status(sid, "ACTIVE")
         self.ping(address, "started")
-        sh("systemctl", "restart", self.args.unit)
-        sh("systemctl", "is-active", "--quiet", self.args.unit)
+        sh("systemctl", "restart", self.unit)
+        sh("systemctl", "is-active", "--quiet", self.unit)
         srv = self.server(sid)
         if srv["status"] != "ACTIVE":
-            raise Error(f"server {sid} {srv['status']} after a restart of {self.args.unit}")
-        self.ping(address, f"{self.args.unit} restarted")
+            raise Error(f"server {sid} {srv['status']} after a restart of {self.unit}")
+        self.ping(address, f"{self.unit} restarted")
         self.result["lifecycle"] = "reboot, stop/start, service restart"
 
     def delete(self, sid):
@@ -317,31 +325,52 @@ class Test:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     add_cloud_arguments(parser)
-    parser.add_argument("--engine", choices=sorted(ENGINES), default="docker")
-    parser.add_argument("--host", required=True, help="nova's host name of the container service")
-    parser.add_argument("--unit", required=True, help="the container service's systemd unit")
+    parser.add_argument("--service", action="append", required=True, metavar="ENGINE:HOST:UNIT",
+                        help="a container service: its engine (docker, lxd), nova's host name of it, its unit")
     parser.add_argument("--network", default="flat")
     parser.add_argument("--lxd-cli", default="lxc", help="the LXD daemon's client: lxc, or incus for Incus")
     parser.add_argument("--boot-timeout", type=int, default=300)
     parser.add_argument("--ping-timeout", type=int, default=120)
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
+    # A stopped test still removes what it made (finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
+    if not shutil.which("ping"):
+        print(json.dumps({"ok": False, "error": "no ping on this host (iputils-ping)"}))
+        return 1
 
-    test, t0 = Test(args), time.monotonic()
+    client, t0 = Client(load_cloud(args.clouds_yaml, args.cloud)), time.monotonic()
+    tests = []
+    for spec in args.service:
+        kind, host, unit = (spec.split(":") + ["", ""])[:3]
+        if kind not in ENGINES or not host or not unit:
+            parser.error(f"--service {spec!r}: want ENGINE:HOST:UNIT, ENGINE one of {sorted(ENGINES)}")
+        tests.append(Test(args, client, kind, host, unit))
+    current, servers = tests[0], {}
     try:
-        test.hypervisors()
-        test.setup()
-        test.vm_image_kept_off()
-        sid, address = test.container_server()
-        test.lifecycle(sid, address)
-        test.delete(sid)
-        test.result.update(ok=True, seconds=round(time.monotonic() - t0))
+        for current in tests:
+            current.hypervisors(show=current is tests[0])
+            current.setup()
+            current.vm_image_kept_off()
+            servers[current.kind] = current.container_server()
+        # Every server of the cloud now: a container server of each engine,
+        # and whatever else runs (the smoke test's VM, when kept).
+        found = client.call("compute", "/v2.1/servers/detail?all_tenants=1")["servers"]
+        for srv in sorted(found, key=lambda s: s["name"]):
+            nets = {net: [a["addr"] for a in addrs] for net, addrs in srv["addresses"].items()}
+            print(f"server list: {srv['name']} {srv['status']} on {srv.get('OS-EXT-SRV-ATTR:hypervisor_hostname')} {nets}")
+        for current in tests:
+            current.lifecycle(*servers[current.kind])
+            current.delete(servers[current.kind][0])
+            current.result.update(ok=True, seconds=round(time.monotonic() - t0))
     except (Error, subprocess.CalledProcessError) as err:
-        test.result["error"] = str(err) + (f": {err.stderr}" if getattr(err, "stderr", None) else "")
+        current.result["error"] = str(err) + (f": {err.stderr}" if getattr(err, "stderr", None) else "")
     finally:
-        test.teardown()
-    print(json.dumps(test.result))
-    return 0 if test.result["ok"] else 1
+        for test in tests:
+            test.teardown()
+    for test in tests:
+        print(json.dumps(test.result))
+    return 0 if all(test.result["ok"] for test in tests) else 1
 
 
 if __name__ == "__main__":
