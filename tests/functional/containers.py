@@ -264,6 +264,8 @@ class Test:
         if "No valid host" not in fault:
             raise Error(f"a VM image on {self.host} failed otherwise: {fault!r}")
         self.result["vm_image"] = fault
+        self.c.call("compute", f"/v2.1/servers/{sid}", "DELETE", expect=(204,))
+        wait(f"server {sid} gone", lambda: self.c.status("compute", f"/v2.1/servers/{sid}") == 404, 300)
 
     def container_server(self):
         args = self.args
