@@ -281,8 +281,11 @@ class Test:
         if host != self.host:
             raise Error(f"server {sid} was scheduled to {host}, not {self.host}")
         self.ping(address, "booted")
-        out = wait("console marker", lambda: (lambda t: t if MARKER in t else None)(self.console(sid)),
-                   args.ping_timeout, 3)
+        def marker():
+            text = self.console(sid)
+            return text if MARKER in text else None
+
+        out = wait("console marker", marker, args.ping_timeout, 3)
         print("console: " + " | ".join(line for line in out.splitlines() if line.strip())[:300])
         self.result.update(server=sid, address=address)
         return sid, address
