@@ -281,6 +281,7 @@ class Test:
         if host != self.host:
             raise Error(f"server {sid} was scheduled to {host}, not {self.host}")
         self.ping(address, "booted")
+
         def marker():
             text = self.console(sid)
             return text if MARKER in text else None
