@@ -29,7 +29,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from osrest import Client, Error, add_cloud_arguments, load_cloud, wait  # noqa: E402
+from osrest import Client, Error, add_cloud_arguments, load_cloud, network_named, upload_image, wait  # noqa: E402
 
 LINUXBRIDGE_AGENT = "/usr/bin/neutron-linuxbridge-agent"
 # The L2 agent's log is whichever of the two the release has.
@@ -56,18 +56,9 @@ class Churn:
     # --- resources shared by every server of the run ----------------------
     def setup(self):
         c, tag = self.c, self.tag
-        nets = c.call("network", f"/v2.0/networks?name={self.args.network}")["networks"]
-        if len(nets) != 1:
-            raise Error(f"network {self.args.network!r}: {len(nets)} found")
-        self.network = nets[0]["id"]
+        self.network = network_named(c, self.args.network)
         self.netns = f"qdhcp-{self.network}"
-        image = c.call("image", "/v2/images", "POST", expect=(201,), body={
-            "name": tag, "disk_format": "qcow2", "container_format": "bare", "visibility": "private"})
-        self.made["image"] = image["id"]
-        with open(self.args.image, "rb") as f:
-            c.call("image", f"/v2/images/{image['id']}/file", "PUT", expect=(204,), raw=f.read(),
-                   headers={"Content-Type": "application/octet-stream"})
-        wait("image active", lambda: c.call("image", f"/v2/images/{image['id']}")["status"] == "active", 120)
+        upload_image(c, tag, self.args.image, "qcow2", "bare", created=lambda image: self.made.update(image=image))
         flavor = c.call("compute", "/v2.1/flavors", "POST", body={"flavor": {
             "name": tag, "ram": 256, "vcpus": 1, "disk": 1}})["flavor"]
         self.made["flavor"] = flavor["id"]

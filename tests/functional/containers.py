@@ -42,7 +42,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from osrest import Client, Error, add_cloud_arguments, load_cloud, wait  # noqa: E402
+from osrest import Client, Error, add_cloud_arguments, load_cloud, network_named, upload_image, wait  # noqa: E402
 
 MARKER = "stackcraft-container: ready"
 # PID 1 of the container: a marker on the console, then waiting; a stop
@@ -159,23 +159,12 @@ class Test:
 
     # --- resources -------------------------------------------------------
     def image(self, name, path, disk_format, container_format, **props):
-        c = self.c
-        image = c.call("image", "/v2/images", "POST", expect=(201,), body={
-            "name": name, "disk_format": disk_format, "container_format": container_format,
-            "visibility": "private", **props})
-        self.made["images"].append(image["id"])
-        with open(path, "rb") as f:
-            c.call("image", f"/v2/images/{image['id']}/file", "PUT", expect=(204,), raw=f.read(),
-                   headers={"Content-Type": "application/octet-stream"})
-        wait(f"image {name} active", lambda: c.call("image", f"/v2/images/{image['id']}")["status"] == "active", 120)
-        return image["id"]
+        return upload_image(self.c, name, path, disk_format, container_format, created=self.made["images"].append,
+                            **props)
 
     def setup(self):
         c, tag = self.c, self.tag
-        nets = c.call("network", f"/v2.0/networks?name={self.args.network}")["networks"]
-        if len(nets) != 1:
-            raise Error(f"network {self.args.network!r}: {len(nets)} found")
-        self.network = nets[0]["id"]
+        self.network = network_named(c, self.args.network)
         self.netns = f"qdhcp-{self.network}"
         flavor = c.call("compute", "/v2.1/flavors", "POST", body={"flavor": {
             "name": tag, "ram": 128, "vcpus": 1, "disk": 1}})["flavor"]

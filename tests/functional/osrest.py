@@ -133,3 +133,28 @@ def wait(what, check, timeout, interval=2):
         if time.monotonic() > deadline:
             raise Error(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
+
+
+def network_named(client, name):
+    """The id of the one network called name."""
+    nets = client.call("network", f"/v2.0/networks?name={name}")["networks"]
+    if len(nets) != 1:
+        raise Error(f"network {name!r}: {len(nets)} found")
+    return nets[0]["id"]
+
+
+def upload_image(client, name, path, disk_format, container_format, created=None, **props):
+    """A private glance image of the file at path, waited for until active;
+    created(image id) is called before the upload, so a caller can clean
+    up after a failed one."""
+    image = client.call("image", "/v2/images", "POST", expect=(201,), body={
+        "name": name, "disk_format": disk_format, "container_format": container_format,
+        "visibility": "private", **props})
+    if created:
+        created(image["id"])
+    with open(path, "rb") as f:
+        client.call("image", f"/v2/images/{image['id']}/file", "PUT", expect=(204,), raw=f.read(),
+                    headers={"Content-Type": "application/octet-stream"})
+    wait(f"image {name} active", lambda: client.call("image", f"/v2/images/{image['id']}")["status"] == "active", 120)
+    return image["id"]
+
