@@ -157,4 +157,3 @@ def upload_image(client, name, path, disk_format, container_format, created=None
                     headers={"Content-Type": "application/octet-stream"})
     wait(f"image {name} active", lambda: client.call("image", f"/v2/images/{image['id']}")["status"] == "active", 120)
     return image["id"]
-
