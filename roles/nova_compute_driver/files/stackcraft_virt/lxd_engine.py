@@ -145,10 +145,16 @@ class LxdEngine(object):
     def _status(self, name):
         return self.api.call("GET", self._path(name)).get("status")
 
+    def _pid(self, name):
+        return self.api.call("GET", self._path(name, "state")).get("pid")
+
+    def _set_state(self, name, **body):
+        self.api.call("PUT", self._path(name, "state"), body=body)
+
     def start(self, name):
         if self._status(name) != "Running":
-            self.api.call("PUT", self._path(name, "state"), body={"action": "start", "timeout": 30})
-        return self.api.call("GET", self._path(name, "state")).get("pid")
+            self._set_state(name, action="start", timeout=30)
+        return self._pid(name)
 
     def stop(self, name, timeout=10):
         """A clean stop (SIGPWR to the container's init) for timeout
@@ -156,14 +162,14 @@ class LxdEngine(object):
         if self._status(name) == "Stopped":
             return
         try:
-            self.api.call("PUT", self._path(name, "state"), body={"action": "stop", "timeout": int(timeout)})
+            self._set_state(name, action="stop", timeout=int(timeout))
         except EngineError:
-            self.api.call("PUT", self._path(name, "state"), body={"action": "stop", "force": True})
+            self._set_state(name, action="stop", force=True)
 
     def delete(self, name):
         try:
             if self._status(name) != "Stopped":
-                self.api.call("PUT", self._path(name, "state"), body={"action": "stop", "force": True})
+                self._set_state(name, action="stop", force=True)
             self.api.call("DELETE", self._path(name))
         except NotFound:
             pass
@@ -174,7 +180,7 @@ class LxdEngine(object):
         except NotFound:
             return "missing", None
         if status == "Running":
-            return "running", self.api.call("GET", self._path(name, "state")).get("pid")
+            return "running", self._pid(name)
         if status == "Frozen":
             return "paused", None
         return "stopped", None
