@@ -25,7 +25,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 
-.PHONY: help venv collection-link tree lint unit argspec sanity sanity-prep build guest host molecule test test-vlan aio aio-down clean
+.PHONY: help venv collection-link tree static lint unit argspec sanity sanity-prep build guest host molecule test test-vlan aio aio-down clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -49,8 +49,10 @@ tree:
 	  | while IFS= read -r -d '' f; do [ -e "$$f" ] && printf '%s\0' "$$f"; done \
 	  | tar -c --null -T - -f - | tar -x -C $(COPY) -f -
 
+# A HOME of its own: ansible-lint's caches stay out of the ~/.ansible that
+# the scenarios running beside it use.
 lint: venv collection-link
-	ansible-lint --offline
+	HOME=$(BUILD)/lint-home ansible-lint --offline
 
 unit: venv tree
 	cd $(COPY) && PYTHONPATH=$(COPY_ROOT) python -m pytest -q -p no:cacheprovider tests/unit
@@ -94,7 +96,21 @@ guest:
 	tests/images/build-guest
 	tests/images/test-guest
 
-test: lint unit argspec sanity build guest molecule
+# The checks that need no machine run beside the guest build and the
+# scenarios (the first two are light), their output kept in
+# build/logs/static.log and shown at the end; either lane failing fails.
+# What installs host packages runs first: the lanes would race for dpkg.
+static: lint unit argspec sanity build
+
+test: venv collection-link host sanity-prep
+	mkdir -p $(BUILD)/logs
+	$(MAKE) --no-print-directory static >$(BUILD)/logs/static.log 2>&1 & static=$$!; \
+	machines=0; $(MAKE) --no-print-directory guest molecule || machines=$$?; \
+	checks=0; wait $$static || checks=$$?; \
+	if [ $$checks = 0 ]; then tail -n 20 $(BUILD)/logs/static.log; else cat $(BUILD)/logs/static.log; fi; \
+	echo "static checks (lint unit argspec sanity build): $$([ $$checks = 0 ] && echo ok || echo FAILED)"; \
+	echo "machines (guest, scenarios): $$([ $$machines = 0 ] && echo ok || echo FAILED)"; \
+	[ $$checks = 0 ] && [ $$machines = 0 ]
 
 # The VLAN mode on libvirt VMs (own kernel, 802.1Q), which the nspawn
 # machines of `make test` cannot run; not in `make test` for CI's hour
