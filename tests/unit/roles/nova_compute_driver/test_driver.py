@@ -223,6 +223,7 @@ def test_state_resources_and_binding_host(nova):
     assert drv.network_binding_host_id("ctx", INSTANCE) == "node1"
     assert drv.manages_network_binding_host_id() is True
     assert drv.capabilities["supports_image_type_raw"] is True
+    assert " up " in drv.get_host_uptime() and "load average" in drv.get_host_uptime()
 
 
 def test_version_to_int(nova):
