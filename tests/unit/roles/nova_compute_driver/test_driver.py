@@ -223,7 +223,8 @@ def test_state_resources_and_binding_host(nova):
     assert drv.network_binding_host_id("ctx", INSTANCE) == "node1"
     assert drv.manages_network_binding_host_id() is True
     assert drv.capabilities["supports_image_type_raw"] is True
-    assert " up " in drv.get_host_uptime() and "load average" in drv.get_host_uptime()
+    uptime = drv.get_host_uptime()
+    assert " up " in uptime and "load average" in uptime
 
 
 def test_version_to_int(nova):
