@@ -4,7 +4,7 @@
 
 Run on the test host (python of .venv, chromium and chromium-driver from
 Debian: tests/harness/host-setup). The password comes on stdin (a command
-line shows in -vvv logs and in ps).
+line shows in -vvv logs and in ps), one line per --keystone.
 
 1. a wrong password is refused (the login form again, with its error);
 2. the right one logs in as that user;
@@ -13,7 +13,11 @@ line shows in -vvv logs and in ps).
 4. every --region: offered by the region menu (regions of the catalog of
    one keystone), switched to, and the pages of --expect checked there too
    (an --expect REGION@PAGE=TEXT only in that region);
-5. a screenshot of the last page to --screenshot.
+5. with --keystone NAME (repeatable; AVAILABLE_REGIONS, one keystone per
+   cloud): the login form offers every NAME, and each is logged in to in
+   turn, with the next password line on stdin; its pages of --expect
+   (NAME@PAGE=TEXT) show TEXT and those of --absent do not;
+6. a screenshot of the last page to --screenshot.
 
 With --ca, Chromium trusts that CA alone (an NSS database in a scratch
 HOME): a certificate the CA did not sign fails the run, as it would for a
@@ -36,6 +40,7 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -65,7 +70,9 @@ def browser(home, lang="en-US"):
     return driver
 
 
-def login(driver, url, user, password):
+def login_form(driver, url):
+    """The login form's user field, after a logout (Horizon shows no form to a logged-in user)."""
+    driver.get(url + "/auth/logout/")
     driver.get(url + "/auth/login/")
     forms = driver.find_elements(By.ID, "id_username")
     if not forms:
@@ -73,7 +80,23 @@ def login(driver, url, user, password):
         # the trusted CA did not sign.
         body = " ".join(driver.find_element(By.TAG_NAME, "body").text.split())
         raise Failed("no login form at %s (%r): %s" % (driver.current_url, driver.title, body[:300]))
-    forms[0].send_keys(user)
+    return forms[0]
+
+
+def keystones_offered(driver):
+    """The names of the login form's region choice (AVAILABLE_REGIONS); none when it is hidden (one keystone)."""
+    choices = driver.find_elements(By.CSS_SELECTOR, "select#id_region")
+    return [option.text.strip() for option in Select(choices[0]).options] if choices else []
+
+
+def login(driver, url, user, password, keystone=None):
+    field = login_form(driver, url)
+    if keystone is not None:
+        offered = keystones_offered(driver)
+        if keystone not in offered:
+            raise Failed("the login form offers %s, not %r" % (offered, keystone))
+        Select(driver.find_element(By.ID, "id_region")).select_by_visible_text(keystone)
+    field.send_keys(user)
     driver.find_element(By.ID, "id_password").send_keys(password)
     driver.find_element(By.ID, "loginBtn").click()
     deadline = time.time() + 120
@@ -105,7 +128,19 @@ def regions_offered(driver):
     return sorted({link.get_attribute("textContent").strip() for link in links})
 
 
-def check(args, password):
+def pages(driver, args, where, results):
+    """The --expect and --absent pages that apply WHERE (a region, a keystone or None)."""
+    for page, text, want in [(p, t, True) for w, p, t in args.expect if w in (None, where)] + \
+            [(p, t, False) for w, p, t in args.absent if w == where]:
+        body = page_text(driver, args.url, page)
+        key = "%s %s" % (where, page) if where else page
+        if (text in body) != want:
+            raise Failed("%s %s %r" % (key, "does not show" if want else "shows", text))
+        results["pages"].setdefault(key, []).append(text if want else "not " + text)
+
+
+def check(args, passwords):
+    password = passwords[0]
     results = {"url": args.url}
     with tempfile.TemporaryDirectory(prefix="dashboard-") as home:
         os.environ["HOME"] = home
@@ -113,22 +148,30 @@ def check(args, password):
             trust(home, args.ca)
         driver = browser(home)
         try:
-            refused = login(driver, args.url, args.user, password + "-wrong")
+            first = args.keystone[0] if args.keystone else None
+            refused = login(driver, args.url, args.user, password + "-wrong", first)
             if not isinstance(refused, dict):
                 raise Failed("a wrong password logged in as %r" % refused)
             results["wrong_password"] = refused["refused"]
-            who = login(driver, args.url, args.user, password)
-            if who != args.user:
-                raise Failed("login as %s: %s" % (args.user, who))
-            results["logged_in_as"] = who
-            regions = args.region or [None]
+            results["pages"] = {}
+            if args.keystone:
+                results["keystones_offered"] = keystones_offered(driver)
+            # Each keystone of the login form in turn, or the one keystone.
+            for keystone, secret in zip(args.keystone or [None], passwords):
+                who = login(driver, args.url, args.user, secret, keystone)
+                if who != args.user:
+                    raise Failed("login as %s%s: %s" % (args.user, " at " + keystone if keystone else "", who))
+                results["logged_in_as"] = who
+                if keystone:
+                    results.setdefault("logged_in_at", []).append(keystone)
+                    pages(driver, args, keystone, results)
+            regions = [] if args.keystone else args.region or [None]
             if args.region:
                 offered = regions_offered(driver)
                 results["regions_offered"] = offered
                 missing = sorted(set(args.region) - set(offered))
                 if missing:
                     raise Failed("regions %s not in the region menu %s" % (missing, offered))
-            results["pages"] = {}
             for region in regions:
                 if region:
                     root = urlsplit(args.url).path.rstrip("/")
@@ -137,14 +180,7 @@ def check(args, password):
                     shown = current[0].get_attribute("textContent").strip() if current else None
                     if shown != region:
                         raise Failed("switched to region %s, the dashboard shows %r" % (region, shown))
-                for where, page, text in args.expect:
-                    if where not in (None, region):
-                        continue
-                    body = page_text(driver, args.url, page)
-                    key = "%s %s" % (region, page) if region else page
-                    if text not in body:
-                        raise Failed("%s does not show %r" % (key, text))
-                    results["pages"].setdefault(key, []).append(text)
+                pages(driver, args, region, results)
             if args.screenshot:
                 driver.save_screenshot(args.screenshot)
                 results["screenshot"] = args.screenshot
@@ -164,22 +200,29 @@ def main():
     parser.add_argument("--user", default="admin")
     parser.add_argument("--expect", action="append", default=[], metavar="[REGION@]PAGE=TEXT",
                         help="a page under the root and a text it must show, in every region or in REGION (repeatable)")
+    parser.add_argument("--absent", action="append", default=[], metavar="WHERE@PAGE=TEXT",
+                        help="a page that must not show TEXT in region or keystone WHERE (repeatable)")
     parser.add_argument("--region", action="append", default=[], help="a region the menu must offer (repeatable)")
+    parser.add_argument("--keystone", action="append", default=[],
+                        help="a keystone the login form must offer (AVAILABLE_REGIONS), logged in to (repeatable)")
     parser.add_argument("--screenshot", help="PNG of the last page")
     args = parser.parse_args()
-    expects = []
-    for expect in args.expect:
-        if "=" not in expect:
-            parser.error("--expect takes [REGION@]PAGE=TEXT, not %r" % expect)
-        page, text = expect.split("=", 1)
-        where, page = page.split("@", 1) if "@" in page else (None, page)
-        if where is not None and where not in args.region:
-            parser.error("--expect %r names region %s, which no --region names" % (expect, where))
-        expects.append((where, page, text))
-    args.expect = expects
-    password = sys.stdin.readline().rstrip("\n")
+    if args.keystone and args.region:
+        parser.error("--keystone (a keystone per cloud) and --region (regions of one keystone) do not mix")
+    for option in ("expect", "absent"):
+        parsed = []
+        for expect in getattr(args, option):
+            if "=" not in expect:
+                parser.error("--%s takes [WHERE@]PAGE=TEXT, not %r" % (option, expect))
+            page, text = expect.split("=", 1)
+            where, page = page.split("@", 1) if "@" in page else (None, page)
+            if (where is not None or option == "absent") and where not in args.region + args.keystone:
+                parser.error("--%s %r names %s, which no --region or --keystone names" % (option, expect, where))
+            parsed.append((where, page, text))
+        setattr(args, option, parsed)
+    passwords = [sys.stdin.readline().rstrip("\n") for _ in range(max(1, len(args.keystone)))]
     try:
-        results = check(args, password)
+        results = check(args, passwords)
     except (Failed, WebDriverException) as exc:
         print(json.dumps({"failed": str(exc).strip()}, indent=1))
         return 1
