@@ -31,9 +31,14 @@ options:
         serves every region from its own region's address.
       - C(region) gives the host's region (C(openstack_region_name)), e.g. keystone's, in which the services look up
         the identity endpoint.
+      - C(internal_url) and C(public_url) give the root URL of the group's API on that host (no path), for the API
+        groups C(identity), C(image), C(placement), C(compute_controller) and C(network_controller); https when the
+        current host's C(openstack_tls) is true, the host's address as above, and the port the inventory gives that
+        host (C(keystone_port), C(glance_port), C(placement_port), C(nova_controller_api_port), C(nova_network_port)),
+        else the role's default port.
     type: str
     default: address
-    choices: [address, name, all, internal_address, public_address, region]
+    choices: [address, name, all, internal_address, public_address, region, internal_url, public_url]
   hosts:
     description:
       - Answer for these inventory hosts instead of the current one; each group then gives its peer in each of their
@@ -55,6 +60,10 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ query('stackcraft.openstack.peer', 'database', want='name', hosts=ansible_play_hosts) }}"
 
+- name: Keystone's URL, as every service reaches it (http://10.0.0.11:5000, https with openstack_tls)
+  ansible.builtin.debug:
+    msg: "{{ lookup('stackcraft.openstack.peer', 'identity', want='internal_url') }}"
+
 - name: Every network host of this host's region
   ansible.builtin.debug:
     msg: "{{ query('stackcraft.openstack.peer', 'network', want='all') }}"
@@ -68,9 +77,10 @@ _raw:
 """
 
 from ansible.errors import AnsibleLookupError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.lookup import LookupBase
 from ansible_collections.stackcraft.openstack.plugins.plugin_utils.topology import (
-    address_of, api_address_of, in_region, peer, region_of)
+    API_PORTS, address_of, api_address_of, api_url_of, in_region, peer, region_of)
 
 
 class LookupModule(LookupBase):
@@ -88,10 +98,19 @@ class LookupModule(LookupBase):
         names = []
         for term in terms:
             names.extend(term if isinstance(term, list) else [term])
+        tls = False
+        if want.endswith('_url'):
+            try:
+                tls = boolean(self._templar.template(variables.get('openstack_tls', False)), strict=True)
+            except TypeError as exc:
+                raise AnsibleLookupError('stackcraft.openstack.peer: openstack_tls is a boolean (%s)' % exc)
         out = []
         for group in names:
             if not isinstance(group, str) or not group:
                 raise AnsibleLookupError('stackcraft.openstack.peer: a group name is a non-empty string, not %r' % (group,))
+            if want.endswith('_url') and group not in API_PORTS:
+                raise AnsibleLookupError('stackcraft.openstack.peer: want=%s is for the API groups %s, not %r'
+                                         % (want, ', '.join(sorted(API_PORTS)), group))
             found = []
             for asker in askers:
                 if want == 'all':
@@ -102,6 +121,8 @@ class LookupModule(LookupBase):
                         hosts = [host]
                     elif want == 'region':
                         hosts = [region_of(hostvars, host)]
+                    elif want.endswith('_url'):
+                        hosts = [api_url_of(hostvars, host, group, tls, want[:-len('_url')])]
                     elif want.endswith('_address'):
                         hosts = [api_address_of(hostvars, host, want[:-len('_address')])]
                     else:

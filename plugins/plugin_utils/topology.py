@@ -13,6 +13,15 @@ DEFAULT_REGION = 'RegionOne'
 # Groups that serve every region from wherever they are.
 SHARED_GROUPS = ('identity', 'dashboard')
 CELL_PREFIX = 'cell_'
+# The API groups a URL is asked of: the serving host's port variable (the
+# role's default port unless the inventory sets it) and that default.
+API_PORTS = {
+    'identity': ('keystone_port', 5000),
+    'image': ('glance_port', 9292),
+    'placement': ('placement_port', 8778),
+    'compute_controller': ('nova_controller_api_port', 8774),
+    'network_controller': ('nova_network_port', 9696),
+}
 
 
 def region_of(hostvars, host):
@@ -67,6 +76,24 @@ def api_address_of(hostvars, host, interface='internal'):
         if isinstance(value, str) and value:
             return value
     return address_of(hostvars, host)
+
+
+def api_url_of(hostvars, host, group, tls, interface='internal'):
+    """The root URL of ``group``'s API on ``host``: https when ``tls`` (the
+    deployment's openstack_tls), else http; the host's API address for that
+    interface; the port the inventory gives the host (API_PORTS), else the
+    role's default. A group with no API here raises KeyError."""
+    name, default = API_PORTS[group]
+    try:
+        port = hostvars[host].get(name)
+    except KeyError:
+        port = None
+    if not (isinstance(port, int) or (isinstance(port, str) and port.isdigit())):
+        port = default
+    address = api_address_of(hostvars, host, interface)
+    if ':' in address and not address.startswith('['):
+        address = '[%s]' % address
+    return '%s://%s:%s' % ('https' if tls else 'http', address, port)
 
 
 def peer(group, groups, hostvars, current, region=None, shared=SHARED_GROUPS):

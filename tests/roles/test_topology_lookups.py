@@ -17,7 +17,8 @@ all:
     # As inventories/aio has it: a value that reads hostvars.
     openstack_internal_address: "{{ hostvars[groups['identity'][0]]['openstack_management_address'] }}"
   children:
-    identity: {hosts: {controller: {ansible_host: 10.0.0.11, openstack_public_address: cloud.example.org}}}
+    identity: {hosts: {controller: {ansible_host: 10.0.0.11, openstack_public_address: cloud.example.org,
+                                    keystone_port: 5001}}}
     database: {hosts: {controller: {}, region2: {}}}
     network: {hosts: {network1: {}, region2: {}}}
     compute: {hosts: {compute1: {}, compute2: {}, region2: {}}}
@@ -41,17 +42,29 @@ PLAYBOOK = """
           keystone_public: "{{ lookup('stackcraft.openstack.peer', 'identity', want='public_address') }}"
           keystone_internal: "{{ lookup('stackcraft.openstack.peer', 'identity', want='internal_address') }}"
           keystone_region: "{{ lookup('stackcraft.openstack.peer', 'identity', want='region') }}"
+          keystone_url: "{{ lookup('stackcraft.openstack.peer', 'identity', want='internal_url') }}"
           own_region: "{{ lookup('stackcraft.openstack.peer', 'database', want='region') }}"
           databases_of_all: "{{ query('stackcraft.openstack.peer', 'database', want='name', hosts=groups['all']) }}"
           cell: "{{ lookup('stackcraft.openstack.cell') }}"
           regions: "{{ query('stackcraft.openstack.regions') }}"
           own_regions: "{{ query('stackcraft.openstack.regions', hosts=[inventory_hostname]) }}"
           play_regions: "{{ query('stackcraft.openstack.regions', hosts=['region2', 'compute1', 'controller']) }}"
+    # A templated openstack_tls, as an inventory may give it.
+    - ansible.builtin.set_fact:
+        tls_url: "{{ lookup('stackcraft.openstack.peer', 'identity', want='public_url') }}"
+      vars:
+        openstack_tls: "{{ 'ye' ~ 's' }}"
     - name: A bad group name
       ansible.builtin.debug:
         msg: "{{ lookup('stackcraft.openstack.peer', '') }}"
       ignore_errors: true
       register: bad
+      run_once: true
+    - name: A URL of a group without an API
+      ansible.builtin.debug:
+        msg: "{{ lookup('stackcraft.openstack.peer', 'database', want='internal_url') }}"
+      ignore_errors: true
+      register: bad_url
       run_once: true
 """
 
@@ -67,7 +80,8 @@ def test_peer_and_cell(tmp_path, ansible_env):
              for host, result in report["plays"][0]["tasks"][0]["hosts"].items()}
     # What every host finds of the shared keystone, whatever its region.
     shared = {"identity": "10.0.0.11", "keystone_public": "cloud.example.org", "keystone_internal": "10.0.0.11",
-              "keystone_region": "RegionOne", "databases_of_all": ["controller", "region2"],
+              "keystone_region": "RegionOne", "keystone_url": "http://10.0.0.11:5001",
+              "databases_of_all": ["controller", "region2"],
               "regions": ["RegionOne", "RegionTwo"], "play_regions": ["RegionTwo", "RegionOne"]}
     no_cell = {"name": "", "controllers": [], "controller": ""}
     assert facts["compute1"] == dict(
@@ -80,5 +94,9 @@ def test_peer_and_cell(tmp_path, ansible_env):
     assert facts["region2"] == dict(
         shared, database="10.0.0.15", database_name="region2", image="region2", networks=["region2"],
         cell=dict(no_cell, multi=False), own_region="RegionTwo", own_regions=["RegionTwo"])
-    bad = report["plays"][0]["tasks"][1]["hosts"]
+    tls = report["plays"][0]["tasks"][1]["hosts"]
+    assert {result["ansible_facts"]["tls_url"] for result in tls.values()} == {"https://cloud.example.org:5001"}
+    bad = report["plays"][0]["tasks"][2]["hosts"]
     assert any("a group name is a non-empty string" in json.dumps(result) for result in bad.values())
+    bad_url = report["plays"][0]["tasks"][3]["hosts"]
+    assert any("is for the API groups" in json.dumps(result) for result in bad_url.values())

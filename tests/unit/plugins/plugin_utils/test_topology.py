@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.stackcraft.openstack.plugins.plugin_utils.topology import (
-    address_of, api_address_of, cell_of, in_region, peer, region_of, regions_of)
+    address_of, api_address_of, api_url_of, cell_of, in_region, peer, region_of, regions_of)
 
 AIO_GROUPS = {g: ['aio'] for g in ('database', 'messaging', 'identity', 'image', 'placement',
                                    'compute_controller', 'compute', 'network', 'dashboard')}
@@ -117,3 +117,20 @@ def test_api_address_skips_a_value_that_is_no_string():
     assert api_address_of(hostvars, 'ctl') == '192.0.2.11'
     hostvars['ctl']['openstack_management_address'] = Marker()
     assert api_address_of(hostvars, 'ctl') == '10.0.0.11'
+
+
+def test_api_url_scheme_address_and_port():
+    hostvars = {'ctl': {'ansible_host': '10.0.0.11', 'openstack_public_address': 'cloud.example.org'},
+                'v6': {'ansible_host': 'fd00::11', 'keystone_port': '35357', 'glance_port': Marker()}}
+    assert api_url_of(hostvars, 'ctl', 'identity', False) == 'http://10.0.0.11:5000'
+    assert api_url_of(hostvars, 'ctl', 'identity', True, 'public') == 'https://cloud.example.org:5000'
+    assert api_url_of(hostvars, 'ctl', 'compute_controller', False) == 'http://10.0.0.11:8774'
+    # The inventory's port; a value that is no port gives the default.
+    assert api_url_of(hostvars, 'v6', 'identity', False) == 'http://[fd00::11]:35357'
+    assert api_url_of(hostvars, 'v6', 'image', True) == 'https://[fd00::11]:9292'
+    try:
+        api_url_of(hostvars, 'ctl', 'database', False)
+    except KeyError:
+        pass
+    else:
+        raise AssertionError('the database group has no API URL')
