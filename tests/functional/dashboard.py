@@ -220,7 +220,8 @@ def main():
                 parser.error("--%s %r names %s, which no --region or --keystone names" % (option, expect, where))
             parsed.append((where, page, text))
         setattr(args, option, parsed)
-    passwords = [sys.stdin.readline().rstrip("\n") for _ in range(max(1, len(args.keystone)))]
+    # A line per --keystone; the one password without.
+    passwords = (sys.stdin.read().split("\n") + [""])[:max(1, len(args.keystone))]
     try:
         results = check(args, passwords)
     except (Failed, WebDriverException) as exc:
