@@ -29,7 +29,7 @@ def main():
     found = sum(secs for name, secs in tasks if 'discover | Map the new services' in name)
     print('  role nova_compute_driver: %d tasks, %.1f s; its units started in %.1f s, '
           'their services discovered into the cells in %.1f s'
-          % (len(tasks), sum(secs for _, secs in tasks), starts, found))
+          % (len(tasks), sum(secs for name, secs in tasks), starts, found))
 
 
 if __name__ == '__main__':
