@@ -14,20 +14,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.stackcraft.openstack.plugins.module_utils.base import ModuleError
-
-try:
-    import openstack
-    HAS_OPENSTACKSDK = True
-    OPENSTACKSDK_IMPORT_ERROR = None
-except ImportError:
-    openstack = None
-    HAS_OPENSTACKSDK = False
-    OPENSTACKSDK_IMPORT_ERROR = traceback.format_exc()
 
 # Names of auth values that are secrets: masked in every result and error.
 AUTH_SECRET_KEYS = ('password', 'token', 'application_credential_secret', 'passcode', 'totp')
@@ -50,9 +42,14 @@ def openstack_argument_spec(**extra):
 
 
 def require_openstacksdk(module):
-    """fail_json with Ansible's standard message when openstacksdk is missing."""
-    if not HAS_OPENSTACKSDK:
-        module.fail_json(msg=missing_required_lib('openstacksdk'), exception=OPENSTACKSDK_IMPORT_ERROR)
+    """The openstacksdk package, imported only now (half a second that a
+    run answered from elsewhere saves), or fail_json with Ansible's
+    standard message when it is missing."""
+    try:
+        return importlib.import_module('openstack')
+    except ImportError:
+        module.fail_json(msg=missing_required_lib('openstacksdk'), exception=traceback.format_exc())
+    return None
 
 
 def connect(module):
@@ -62,7 +59,7 @@ def connect(module):
     config dict (as openstack.cloud accepts); the other options override the
     named cloud's values.  Errors become ModuleError.
     """
-    require_openstacksdk(module)
+    openstack = require_openstacksdk(module)
     params = module.params
     cloud = params.get('cloud')
     if isinstance(cloud, dict):

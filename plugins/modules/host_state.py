@@ -143,15 +143,8 @@ import re
 
 from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.stackcraft.openstack.plugins.module_utils.base import StackcraftModule, tail
-
-try:
-    import pymysql
-    HAS_PYMYSQL = True
-except ImportError:
-    HAS_PYMYSQL = False
-
-from ansible.module_utils.six.moves.urllib.parse import parse_qs, unquote, urlsplit
-from ansible_collections.stackcraft.openstack.plugins.module_utils.ini import IniError, parse
+from ansible_collections.stackcraft.openstack.plugins.module_utils.database import (
+    HAS_PYMYSQL, config_lines, option_value, pymysql, query)
 
 # revision = 'abc' / revision: str = "abc"; down_revision and depends_on
 # likewise, each a string, a tuple of strings or None.
@@ -201,22 +194,6 @@ def is_synced(current, graph):
 
 def sha256_hex(text):
     return hashlib.sha256((text or '').encode('utf-8')).hexdigest()
-
-
-def connect_args(url):
-    """pymysql.connect() arguments for a SQLAlchemy mysql URL."""
-    parts = urlsplit(url)
-    if not parts.scheme.startswith('mysql'):
-        raise ValueError('not a MySQL URL')
-    args = {'user': unquote(parts.username or ''), 'password': unquote(parts.password or ''),
-            'database': unquote(parts.path.lstrip('/')), 'connect_timeout': 5}
-    query = parse_qs(parts.query)
-    if 'unix_socket' in query:
-        args['unix_socket'] = query['unix_socket'][0]
-    else:
-        args['host'] = parts.hostname or 'localhost'
-        args['port'] = parts.port or 3306
-    return args
 
 
 class HostState(StackcraftModule):
@@ -276,34 +253,18 @@ class HostState(StackcraftModule):
         """The parsed lines of a configuration file, read once per run
         (nova.conf holds two of the connections)."""
         if path not in self._configs:
-            self._configs[path] = None
-            if os.path.isfile(path):
-                with open(path) as handle:
-                    try:
-                        self._configs[path] = parse(handle.read())
-                    except IniError:
-                        pass
+            self._configs[path] = config_lines(path)
         return self._configs[path]
 
     def connection_url(self, spec):
-        lines = self.config_lines(spec['config_file'])
-        if lines is None:
-            return None
-        values = [line.value.strip() for line in lines
-                  if line.kind == 'option' and line.section == spec['section'] and line.key == spec['option']]
-        url = values[-1] if values else None
+        url = option_value(self.config_lines(spec['config_file']), spec['section'], spec['option'])
         if url:
             self.add_url_secrets(url)
         return url
 
-    def query(self, url, sql):
-        connection = pymysql.connect(**connect_args(url))
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                return cursor.fetchall()
-        finally:
-            connection.close()
+    @staticmethod
+    def query(url, sql):
+        return query(url, sql)
 
     def schema(self, url, graph):
         try:

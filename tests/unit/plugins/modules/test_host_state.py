@@ -15,6 +15,7 @@ import pytest
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
+from ansible_collections.stackcraft.openstack.plugins.module_utils import database
 from ansible_collections.stackcraft.openstack.plugins.modules import host_state
 
 
@@ -38,13 +39,13 @@ def test_heads_of_branches_merges_and_annotations(tmp_path):
 
 
 def test_connect_args_decode_password_and_socket():
-    args = host_state.connect_args('mysql+pymysql://nova:p%40ss%2Fw@db.example:3307/nova_api?charset=utf8')
+    args = database.connect_args('mysql+pymysql://nova:p%40ss%2Fw@db.example:3307/nova_api?charset=utf8')
     assert args == {'user': 'nova', 'password': 'p@ss/w', 'database': 'nova_api', 'connect_timeout': 5,
                     'host': 'db.example', 'port': 3307}
-    args = host_state.connect_args('mysql://root@/keystone?unix_socket=/run/mysqld/mysqld.sock')
+    args = database.connect_args('mysql://root@/keystone?unix_socket=/run/mysqld/mysqld.sock')
     assert args['unix_socket'] == '/run/mysqld/mysqld.sock' and 'host' not in args
     with pytest.raises(ValueError):
-        host_state.connect_args('sqlite:////var/lib/nova/nova.sqlite')
+        database.connect_args('sqlite:////var/lib/nova/nova.sqlite')
 
 
 DPKG = 'keystone\tinstalled\t2:27.0.0-2\nold-pkg\tconfig-files\t1.0\nchrony\tinstalled\t4.6-1\n'

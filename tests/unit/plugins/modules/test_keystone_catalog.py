@@ -20,6 +20,7 @@ import json
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
+from ansible_collections.stackcraft.openstack.plugins.module_utils import catalog_db
 from ansible_collections.stackcraft.openstack.plugins.modules import keystone_catalog
 
 # The SDK resource attributes our backend reads, per category.
@@ -455,3 +456,139 @@ def test_sequential_mode_gives_the_same_result(capsys, keystone):
     state = copy.deepcopy(keystone.store)
     assert run(capsys, concurrency=1, **aio())[1]['changed'] is False
     assert keystone.store == state
+
+
+# -- the database path (database_config) --------------------------------------
+
+class FakeBcrypt(object):
+    """bcrypt's checkpw on hashes of the form $2b$<password>."""
+
+    @staticmethod
+    def checkpw(secret, hashed):
+        return hashed == b'$2b$' + secret
+
+
+def keystone_rows(ks, hashes=None):
+    """The rows of catalog_db.STATEMENTS for what the fake keystone holds,
+    as keystone's tables would hold them."""
+    hashes = hashes or {}
+    rows = dict(regions=[], projects=[], roles=[], groups=[], services=[], endpoints=[], users=[], passwords=[],
+                assignments=[], system_assignments=[])
+    rows['projects'].append(dict(id='<<keystone.domain.root>>', name='<<keystone.domain.root>>', extra='{}',
+                                 description='', enabled=1, domain_id='<<keystone.domain.root>>', is_domain=1))
+    for obj_id, rec in ks.store['region'].items():
+        rows['regions'].append(dict(id=obj_id, description=rec['description'] or '', parent_region_id=rec['parent_region_id']))
+    for kind, is_domain in (('domain', 1), ('project', 0)):
+        for obj_id, rec in ks.store[kind].items():
+            rows['projects'].append(dict(id=obj_id, name=rec['name'], extra='{}', description=rec['description'],
+                                         enabled=int(rec['is_enabled']), is_domain=is_domain,
+                                         domain_id=rec.get('domain_id') or '<<keystone.domain.root>>'))
+    for obj_id, rec in ks.store['role'].items():
+        rows['roles'].append(dict(id=obj_id, name=rec['name'], domain_id=rec['domain_id'] or '<<null>>',
+                                  description=rec['description']))
+    for obj_id, rec in ks.store['group'].items():
+        rows['groups'].append(dict(id=obj_id, name=rec['name'], domain_id=rec['domain_id'], description=rec['description']))
+    for obj_id, rec in ks.store['service'].items():
+        rows['services'].append(dict(id=obj_id, type=rec['type'], enabled=int(rec['is_enabled']),
+                                     extra=json.dumps(dict(name=rec['name'], description=rec['description']))))
+    for obj_id, rec in ks.store['endpoint'].items():
+        rows['endpoints'].append(dict(id=obj_id, interface=rec['interface'], service_id=rec['service_id'], url=rec['url'],
+                                      enabled=int(rec['is_enabled']), region_id=rec['region_id']))
+    for local_id, (obj_id, rec) in enumerate(sorted(ks.store['user'].items())):
+        rows['users'].append(dict(id=obj_id, extra='{}', enabled=int(rec['is_enabled']), domain_id=rec['domain_id'],
+                                  default_project_id=rec['default_project_id'], name=rec['name'], local_id=local_id))
+        # An older password first: keystone's current one is the newest.
+        rows['passwords'].append(dict(local_user_id=local_id, password_hash='$2b$old', expires_at_int=None,
+                                      created_at_int=1, id=2 * local_id))
+        rows['passwords'].append(dict(local_user_id=local_id, expires_at_int=None, created_at_int=2, id=2 * local_id + 1,
+                                      password_hash=hashes.get(rec['name'], '$2b$%s' % rec['password'])))
+    for role, actor_type, actor, scope_type, scope in ks.assignments:
+        if scope_type == 'system':
+            rows['system_assignments'].append(dict(type=actor_type.capitalize() + 'System', actor_id=actor,
+                                                   target_id=scope, role_id=role, inherited=0))
+        else:
+            rows['assignments'].append(dict(type=actor_type.capitalize() + scope_type.capitalize(), actor_id=actor,
+                                            target_id=scope, role_id=role, inherited=0))
+    return rows
+
+
+@pytest.fixture
+def keystone_db(monkeypatch, tmp_path, keystone):
+    """keystone's database as the fake keystone holds it, and its config."""
+    conf = tmp_path / 'keystone.conf'
+    conf.write_text('[database]\nconnection = mysql+pymysql://keystone:dbpass@127.0.0.1/keystone\n')
+    state = dict(hashes={})
+    monkeypatch.setattr(catalog_db, 'bcrypt', FakeBcrypt())
+    monkeypatch.setattr(catalog_db, 'HAS_BCRYPT', True)
+    monkeypatch.setattr(catalog_db.database, 'HAS_PYMYSQL', True)
+    monkeypatch.setattr(catalog_db.database, 'query_dicts',
+                        lambda url, statements: keystone_rows(keystone, state['hashes']))
+    return str(conf), state
+
+
+def test_database_proves_nothing_to_do_without_an_api_session(capsys, keystone, keystone_db, monkeypatch):
+    conf, dummy = keystone_db
+    run(capsys, **aio())
+    keystone.log = []
+    code, result, out = run(capsys, database_config=conf, **aio())
+    assert code == 0 and result['changed'] is False and result['read_from'] == 'database'
+    assert keystone.log == [] and result['api_calls'] == 0
+    assert result['ids']['services']['nova'] == keystone.find('service', name='nova')
+    assert result['ids']['users']['Default']['nova'] == keystone.find('user', name='nova')
+    assert 'Secret1' not in out and 'dbpass' not in out
+    # Check mode too.
+    code, result, dummy = run(capsys, database_config=conf, _ansible_check_mode=True, **aio())
+    assert result['changed'] is False and keystone.log == []
+
+
+def test_database_showing_a_difference_hands_over_to_the_api(capsys, keystone, keystone_db):
+    conf, state = keystone_db
+    run(capsys, **aio())
+    # An endpoint changed behind the run's back: the API path updates it.
+    nova = keystone.find('service', name='nova')
+    endpoint = keystone.find('endpoint', service_id=nova, interface='public')
+    keystone.store['endpoint'][endpoint]['url'] = 'http://old:8774/v2.1'
+    keystone.log = []
+    code, result, dummy = run(capsys, database_config=conf, **aio())
+    assert code == 0 and result['changed'] is True and result['read_from'] == 'api'
+    assert result['changes']['endpoints']['updated'] == {'nova/public/RegionOne': {'url': {
+        'before': 'http://old:8774/v2.1', 'after': 'http://ctl:8774/v2.1'}}}
+    # A password the hash does not match, or one of a kind not checked
+    # here: the API checks it (by token) and finds it right.
+    for wrong in ('$2b$not-it', '$argon2id$v=19$whatever'):
+        state['hashes'] = {'glance': wrong}
+        keystone.log = []
+        code, result, dummy = run(capsys, database_config=conf, **aio())
+        assert result['changed'] is False and result['read_from'] == 'api'
+        assert ('auth', keystone.find('user', name='glance')) in keystone.log
+
+
+def test_database_unreadable_or_pruning_goes_the_api_way(capsys, keystone, keystone_db, monkeypatch):
+    conf, dummy = keystone_db
+    run(capsys, **aio())
+
+    def unreachable(url, statements):
+        raise RuntimeError("(2003, \"Can't connect to MySQL server\")")
+    monkeypatch.setattr(catalog_db.database, 'query_dicts', unreachable)
+    code, result, dummy = run(capsys, database_config=conf, **aio())
+    assert code == 0 and result['changed'] is False and result['read_from'] == 'api'
+    code, result, dummy = run(capsys, database_config=conf + '.missing', **aio())
+    assert result['read_from'] == 'api'
+    monkeypatch.setattr(catalog_db.database, 'query_dicts', lambda url, statements: keystone_rows(keystone))
+    code, result, dummy = run(capsys, database_config=conf, prune=['endpoints'], **aio())
+    assert result['read_from'] == 'api'
+
+
+def test_database_records_of_expired_passwords_and_system_roles():
+    ks = bootstrap()
+    rows = keystone_rows(ks)
+    admin = ks.find('user', name='admin')
+    found, hashes = catalog_db.records(rows)
+    assert hashes == {admin: '$2b$adminpass'}
+    assert [d['name'] for d in found['domains']] == ['Default']
+    assert all(role['domain_id'] is None for role in found['roles'])
+    assert {'role_id': ks.find('role', name='admin'), 'user_id': admin, 'system': 'all', 'inherited': False} \
+        in found['role_assignments']
+    rows['passwords'][-1]['expires_at_int'] = 1000000  # 1970
+    assert catalog_db.records(rows)[1] == {}
+    assert catalog_db.password_matches('adminpass', '$2b$adminpass') is False  # no bcrypt here: unknown
