@@ -44,6 +44,7 @@ options:
     description:
       - Glob patterns of small files whose content to return in RV(state.files) (regular files up to 64 KiB), so
         that callers can leave a file alone without a module call of its own.
+      - Every path a pattern matches (directories too) is also described in RV(state.paths).
     type: list
     elements: path
     default: []
@@ -115,6 +116,11 @@ state:
       description: Path to content of each file matched by O(files).
       type: dict
       sample: {/etc/default/keystone: "DAEMON_ARGS=..."}
+    paths:
+      description: C(type) (C(file), C(directory), C(link) or C(other)), C(mode) (four octal digits), C(owner) and
+        C(group) (names, or the numeric ids without one) of each path matched by O(files).
+      type: dict
+      sample: {/etc/rabbitmq: {type: directory, mode: "0755", owner: root, group: rabbitmq}}
     schemas:
       description: Per database, C(current) and C(heads) (sorted lists) and C(synced), or C(error).
       type: dict
@@ -136,10 +142,13 @@ state:
 
 import ast
 import glob
+import grp
 import hashlib
 import json
 import os
+import pwd
 import re
+import stat
 
 from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.stackcraft.openstack.plugins.module_utils.base import StackcraftModule, tail
@@ -194,6 +203,24 @@ def is_synced(current, graph):
 
 def sha256_hex(text):
     return hashlib.sha256((text or '').encode('utf-8')).hexdigest()
+
+
+def _name(lookup, number):
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
+def describe(info):
+    """What the common role compares of a path: type, mode, owner, group."""
+    kind = 'other'
+    for name, test in (('link', stat.S_ISLNK), ('file', stat.S_ISREG), ('directory', stat.S_ISDIR)):
+        if test(info.st_mode):
+            kind = name
+            break
+    return {'type': kind, 'mode': '%04o' % stat.S_IMODE(info.st_mode),
+            'owner': _name(pwd.getpwuid, info.st_uid), 'group': _name(grp.getgrgid, info.st_gid)}
 
 
 class HostState(StackcraftModule):
@@ -303,13 +330,19 @@ class HostState(StackcraftModule):
         return result
 
     def files(self):
-        found = {}
+        """Content of the small regular files, and what each matched path is."""
+        found, paths = {}, {}
         for pattern in self.params['files']:
             for path in sorted(glob.glob(pattern)):
-                if os.path.isfile(path) and not os.path.islink(path) and os.path.getsize(path) <= 65536:
+                try:
+                    info = os.lstat(path)
+                except OSError:
+                    continue
+                paths[path] = describe(info)
+                if paths[path]['type'] == 'file' and info.st_size <= 65536:
                     with open(path, 'rb') as handle:
                         found[path] = handle.read().decode('utf-8', 'replace')
-        return found
+        return found, paths
 
     def rabbitmq(self, units):
         """Users (tags, password hash), vhosts and permissions of a running
@@ -339,8 +372,9 @@ class HostState(StackcraftModule):
                 'permissions': permissions}
 
     def run(self):
-        state = {'packages': self.packages(), 'units': self.units(), 'policy': self.policy(), 'files': self.files(),
-                 'schemas': {}}
+        files, paths = self.files()
+        state = {'packages': self.packages(), 'units': self.units(), 'policy': self.policy(), 'files': files,
+                 'paths': paths, 'schemas': {}}
         rabbitmq = self.rabbitmq(state['units'])
         if rabbitmq is not None:
             state['rabbitmq'] = rabbitmq

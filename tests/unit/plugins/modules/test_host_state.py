@@ -146,3 +146,23 @@ def test_rabbitmq_users_vhosts_permissions_when_the_broker_runs(tmp_path, capsys
     # RabbitMQ before 3.9 exported tags as one string.
     assert broker['users']['admin']['tags'] == ['administrator', 'monitoring']
     assert broker['permissions'] == {'nova': {'/nova': {'configure': '.*', 'write': '.*', 'read': '^$'}}}
+
+
+def test_files_content_and_paths(tmp_path, capsys, monkeypatch):
+    conf = tmp_path / 'etc' / 'app.conf'
+    write(conf, 'a = 1\n')
+    conf.chmod(0o640)
+    (tmp_path / 'etc' / 'big').write_text('x' * 70000)
+    (tmp_path / 'etc' / 'link').symlink_to(conf)
+    res, _out = run(capsys, monkeypatch, policy_dir=str(tmp_path), files=[str(tmp_path / 'etc'), str(tmp_path / 'etc' / '*'),
+                                                                          str(tmp_path / 'missing')])
+    state = res['state']
+    # Content of small regular files only; every matched path described.
+    assert state['files'] == {str(conf): 'a = 1\n'}
+    paths = state['paths']
+    assert paths[str(conf)]['type'] == 'file' and paths[str(conf)]['mode'] == '0640'
+    assert paths[str(tmp_path / 'etc')]['type'] == 'directory'
+    assert paths[str(tmp_path / 'etc' / 'link')]['type'] == 'link'
+    assert paths[str(tmp_path / 'etc' / 'big')]['type'] == 'file'
+    assert str(tmp_path / 'missing') not in paths
+    assert set(paths[str(conf)]) == {'type', 'mode', 'owner', 'group'}
