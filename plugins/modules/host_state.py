@@ -48,6 +48,11 @@ options:
     type: list
     elements: path
     default: []
+  records:
+    description:
+      - Directory of the records that C(stackcraft.openstack.ini_settings) leaves (its C(record) option), returned in
+        RV(state.records) with the checksum of each file as it is now.
+    type: path
   databases:
     description:
       - Databases whose schema state to read.
@@ -121,6 +126,14 @@ state:
         C(group) (names, or the numeric ids without one) of each path matched by O(files).
       type: dict
       sample: {/etc/rabbitmq: {type: directory, mode: "0755", owner: root, group: rabbitmq}}
+    records:
+      description:
+        - Per file with a record in O(records), C(records) (per writer's C(name), its C(key) and C(sha256)),
+          C(current) (the SHA-256 of the file now, V(null) when it is gone) and its C(type), C(mode), C(owner) and
+          C(group) (as in RV(state.paths)).
+      type: dict
+      sample: {/etc/nova/nova.conf: {records: {nova_compute: {key: 1f0c..., sha256: 9a3e...}}, current: 9a3e...,
+               type: file, mode: "0640", owner: root, group: nova}}
     schemas:
       description: Per database, C(current) and C(heads) (sorted lists) and C(synced), or C(error).
       type: dict
@@ -227,6 +240,7 @@ class HostState(StackcraftModule):
     argument_spec = dict(
         policy_dir=dict(type='path', default='/var/lib/stackcraft/policy-rc.d'),
         files=dict(type='list', elements='path', default=[]),
+        records=dict(type='path'),
         databases=dict(type='list', elements='dict', default=[], options=dict(
             name=dict(type='str', required=True),
             config_file=dict(type='path', required=True),
@@ -344,6 +358,30 @@ class HostState(StackcraftModule):
                         found[path] = handle.read().decode('utf-8', 'replace')
         return found, paths
 
+    def records(self):
+        """The ini_settings records by file, with each file's checksum and attributes now."""
+        found = {}
+        directory = self.params['records']
+        for name in sorted(os.listdir(directory)) if directory and os.path.isdir(directory) else ():
+            try:
+                with open(os.path.join(directory, name)) as handle:
+                    record = json.load(handle)
+                path, writer = record['path'], record.get('name', '')
+                mine = {'key': record['key'], 'sha256': record['sha256']}
+            except (IOError, OSError, ValueError, KeyError, TypeError, AttributeError):
+                continue
+            if path not in found:
+                found[path] = entry = {'records': {}, 'current': None}
+                try:
+                    entry.update(describe(os.lstat(path)))
+                    if entry['type'] == 'file':
+                        with open(path, 'rb') as handle:
+                            entry['current'] = hashlib.sha256(handle.read()).hexdigest()
+                except (IOError, OSError):
+                    pass
+            found[path]['records'][writer] = mine
+        return found
+
     def rabbitmq(self, units):
         """Users (tags, password hash), vhosts and permissions of a running
         local broker, in one rabbitmqctl call."""
@@ -374,7 +412,7 @@ class HostState(StackcraftModule):
     def run(self):
         files, paths = self.files()
         state = {'packages': self.packages(), 'units': self.units(), 'policy': self.policy(), 'files': files,
-                 'paths': paths, 'schemas': {}}
+                 'paths': paths, 'records': self.records(), 'schemas': {}}
         rabbitmq = self.rabbitmq(state['units'])
         if rabbitmq is not None:
             state['rabbitmq'] = rabbitmq

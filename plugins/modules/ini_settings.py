@@ -74,6 +74,28 @@ options:
       - Keep a timestamped copy of the previous file next to it when the content changes.
     type: bool
     default: false
+  record:
+    description:
+      - Leave a record of this run for a later one to compare with instead of calling the module (the common role
+        reads it with C(stackcraft.openstack.host_state)); the file C(<dir>/<SHA-256 of path and name>.json) (mode
+        0600) holds the path, O(record.name), O(record.key) and the SHA-256 of the file as the settings left it.
+      - A file whose content still has that checksum, asked for with the same key, needs nothing from the same settings.
+      - Not written in check mode. Writing or updating a record is not reported as a change.
+    type: dict
+    suboptions:
+      dir:
+        description: Directory of the records (created, mode 0700).
+        type: path
+        required: true
+      key:
+        description: What identifies the settings, for example a checksum of them computed by the caller.
+        type: str
+        required: true
+        no_log: false
+      name:
+        description: Who writes these settings; each writer of a file (two roles writing one file) has its own record.
+        type: str
+        default: ""
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.files
@@ -212,6 +234,8 @@ backup_file:
   sample: /etc/nova/nova.conf.12345.2026-11-22@10:00:00~
 '''
 
+import hashlib
+import json
 import os
 import tempfile
 
@@ -228,6 +252,11 @@ class IniSettings(StackcraftModule):
         state=dict(type='str', default='present', choices=['present', 'absent']),
         create=dict(type='bool', default=False),
         backup=dict(type='bool', default=False),
+        record=dict(type='dict', options=dict(
+            dir=dict(type='path', required=True),
+            key=dict(type='str', required=True, no_log=False),
+            name=dict(type='str', default=''),
+        )),
     )
     module_kwargs = dict(add_file_common_args=True)
 
@@ -267,6 +296,8 @@ class IniSettings(StackcraftModule):
             # In check mode a file still to be created has no attributes to compare.
             file_args = self.module.load_file_common_arguments(self.params)
             result['changed'] = self.module.set_fs_attributes_if_different(file_args, result['changed'])
+        if self.params['record'] and not self.check_mode and (exists or creating):
+            self._record(path, plan.after)
         if self.module._diff:
             result['diff'] = dict(
                 before=ini.mask_text(plan.before), after=ini.mask_text(plan.after),
@@ -274,6 +305,24 @@ class IniSettings(StackcraftModule):
                 after_header='%s (content)' % path,
             )
         return result
+
+    def _record(self, path, text):
+        """The record of ``text`` for ``path`` (see the record option); rewritten only when it differs."""
+        record = self.params['record']
+        content = json.dumps({'path': path, 'name': record['name'], 'key': record['key'],
+                              'sha256': hashlib.sha256(to_bytes(text)).hexdigest()}, sort_keys=True)
+        target = os.path.join(record['dir'], hashlib.sha256(to_bytes(path + '\n' + record['name'])).hexdigest() + '.json')
+        if not os.path.isdir(record['dir']):
+            os.makedirs(record['dir'], 0o700)
+        if os.path.isfile(target):
+            with open(target) as handle:
+                if handle.read() == content:
+                    return
+        fd, tmp = tempfile.mkstemp(prefix='.record.', dir=record['dir'])
+        with os.fdopen(fd, 'w') as handle:
+            handle.write(content)
+        os.chmod(tmp, 0o600)
+        os.rename(tmp, target)
 
     @staticmethod
     def _read(path):

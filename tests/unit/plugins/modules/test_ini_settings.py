@@ -7,16 +7,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import json
 import os
 import stat
 
 import pytest
 
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.stackcraft.openstack.plugins.module_utils import ini
 from ansible_collections.stackcraft.openstack.plugins.module_utils.base import MASK
-from ansible_collections.stackcraft.openstack.plugins.modules import ini_settings
+from ansible_collections.stackcraft.openstack.plugins.modules import host_state, ini_settings
 
 NOVA = '''[DEFAULT]
 #
@@ -232,3 +234,40 @@ def test_missing_iniparse_fails_with_missing_required_lib(capsys, conf, monkeypa
     monkeypatch.setattr(ini, 'HAS_INIPARSE', False)
     code, result, out = run(capsys, path=str(conf), settings=SETTINGS)
     assert code == 1 and 'Failed to import the required Python library (iniparse)' in result['msg']
+
+
+def test_record_of_the_result_and_host_state_reading_it(capsys, conf, tmp_path, monkeypatch):
+    """The record proves the file as the settings left it; host_state reads
+    it back with the file's checksum now, per writer."""
+    records = tmp_path / 'records'
+    run(capsys, path=str(conf), settings=SETTINGS, record={'dir': str(records), 'key': 'k1', 'name': 'nova_controller'})
+    # A record changes nothing the module reports, and is not rewritten when equal.
+    code, result, dummy = run(capsys, path=str(conf), settings=SETTINGS,
+                              record={'dir': str(records), 'key': 'k1', 'name': 'nova_controller'})
+    assert result['changed'] is False
+    run(capsys, path=str(conf), settings={'DEFAULT': {'debug': True}},
+        record={'dir': str(records), 'key': 'k2', 'name': 'nova_compute'})
+    files = sorted(records.iterdir())
+    assert len(files) == 2 and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    assert 'ksSecret99' not in ''.join(f.read_text() for f in files)
+    # Check mode leaves no record.
+    run(capsys, path=str(conf), settings=SETTINGS, _ansible_check_mode=True,
+        record={'dir': str(records), 'key': 'k3', 'name': 'other'})
+    assert len(list(records.iterdir())) == 2
+
+    monkeypatch.setattr(AnsibleModule, 'run_command', lambda self, argv, **kw: (0, '', ''))
+    monkeypatch.setattr(AnsibleModule, 'get_bin_path', lambda self, name, *a, **k: None)
+
+    def read():
+        with patch_module_args({'policy_dir': str(tmp_path), 'records': str(records)}):
+            with pytest.raises(SystemExit):
+                host_state.main()
+        return json.loads(capsys.readouterr().out)['state']['records'][str(conf)]
+
+    now = hashlib.sha256(conf.read_bytes()).hexdigest()
+    state = read()
+    assert state['current'] == now and state['type'] == 'file' and state['mode'] == '0640'
+    assert state['records'] == {'nova_controller': {'key': 'k1', 'sha256': now}, 'nova_compute': {'key': 'k2', 'sha256': now}}
+    # Edited behind the run's back: the checksum now no longer matches.
+    conf.write_text(conf.read_text() + '[extra]\na = 1\n')
+    assert read()['current'] != now
