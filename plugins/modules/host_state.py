@@ -48,6 +48,11 @@ options:
     type: list
     elements: path
     default: []
+  mysql_socket:
+    description:
+      - Unix socket of a local MariaDB server; when the C(mariadb) service runs, its databases and accounts are read
+        through it as the connecting user (root, by unix socket authentication) into RV(state.mysql).
+    type: path
   records:
     description:
       - Directory of the records that C(stackcraft.openstack.ini_settings) leaves (its C(record) option), returned in
@@ -126,6 +131,15 @@ state:
         C(group) (names, or the numeric ids without one) of each path matched by O(files).
       type: dict
       sample: {/etc/rabbitmq: {type: directory, mode: "0755", owner: root, group: rabbitmq}}
+    mysql:
+      description:
+        - C(databases) (name to C(charset) and C(collation)) and C(accounts) (C(user@host) to C(plugin), C(hash) (the
+          stored authentication string), C(global) (global privileges held), C(databases) (database to the
+          database-level privileges held, C(GRANT) included) and C(other) (whether the account holds table, column
+          or routine privileges)) and C(database_privileges) (every database-level privilege, known once any
+          database grant exists), or C(error).
+        - Only where the C(mariadb) service runs and O(mysql_socket) is given. The hashes make the result sensitive.
+      type: dict
     records:
       description:
         - Per file with a record in O(records), C(records) (per writer's C(name), its C(key) and C(sha256)),
@@ -236,11 +250,20 @@ def describe(info):
             'owner': _name(pwd.getpwuid, info.st_uid), 'group': _name(grp.getgrgid, info.st_gid)}
 
 
+def privileges_held(row):
+    """The privileges a mysql.user or mysql.db row grants: its *_priv
+    columns that are Y, named as GRANT names them (Create_tmp_table_priv:
+    CREATE TEMPORARY TABLES is left in its column form, CREATE_TMP_TABLE)."""
+    return set(column[:-len('_priv')].upper() for column, value in row.items()
+               if column.endswith('_priv') and value == 'Y')
+
+
 class HostState(StackcraftModule):
     argument_spec = dict(
         policy_dir=dict(type='path', default='/var/lib/stackcraft/policy-rc.d'),
         files=dict(type='list', elements='path', default=[]),
         records=dict(type='path'),
+        mysql_socket=dict(type='path'),
         databases=dict(type='list', elements='dict', default=[], options=dict(
             name=dict(type='str', required=True),
             config_file=dict(type='path', required=True),
@@ -382,6 +405,53 @@ class HostState(StackcraftModule):
             found[path]['records'][writer] = mine
         return found
 
+    def mysql(self, units):
+        """Databases and accounts of the local MariaDB server, read as root
+        through its socket; None where it does not run."""
+        socket = self.params['mysql_socket']
+        if not socket or (units.get('mariadb.service') or {}).get('active') != 'active' or not HAS_PYMYSQL:
+            return None
+        try:
+            connection = pymysql.connect(unix_socket=socket, user='root', connect_timeout=5)
+            try:
+                with connection.cursor(pymysql.cursors.DictCursor) as cursor:
+                    cursor.execute('SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME'
+                                   ' FROM information_schema.SCHEMATA')
+                    databases = dict((row['SCHEMA_NAME'], {'charset': row['DEFAULT_CHARACTER_SET_NAME'],
+                                                           'collation': row['DEFAULT_COLLATION_NAME']})
+                                     for row in cursor.fetchall())
+                    cursor.execute('SELECT * FROM mysql.user')
+                    users = cursor.fetchall()
+                    cursor.execute('SELECT * FROM mysql.db')
+                    grants = cursor.fetchall()
+                    others = set()
+                    for table in ('tables_priv', 'columns_priv', 'procs_priv'):
+                        cursor.execute('SELECT User, Host FROM mysql.%s' % table)
+                        others.update((row['User'], row['Host']) for row in cursor.fetchall())
+            finally:
+                connection.close()
+        except Exception as exc:  # not running yet, denied...
+            return {'error': str(exc)}
+        accounts = {}
+        for row in users:
+            name = '%s@%s' % (row['User'], row['Host'])
+            accounts[name] = {
+                'plugin': row.get('plugin') or '',
+                'hash': row.get('authentication_string') or row.get('Password') or '',
+                'global': sorted(privileges_held(row)),
+                'databases': {},
+                'other': (row['User'], row['Host']) in others,
+            }
+        for row in grants:
+            name = '%s@%s' % (row['User'], row['Host'])
+            if name in accounts:
+                accounts[name]['databases'][row['Db']] = sorted(privileges_held(row))
+        # Every database-level privilege there is: what GRANT ALL gives.
+        columns = set()
+        for row in grants[:1]:
+            columns = privileges_held(dict((column, 'Y') for column in row))
+        return {'databases': databases, 'accounts': accounts, 'database_privileges': sorted(columns)}
+
     def rabbitmq(self, units):
         """Users (tags, password hash), vhosts and permissions of a running
         local broker, in one rabbitmqctl call."""
@@ -413,6 +483,9 @@ class HostState(StackcraftModule):
         files, paths = self.files()
         state = {'packages': self.packages(), 'units': self.units(), 'policy': self.policy(), 'files': files,
                  'paths': paths, 'records': self.records(), 'schemas': {}}
+        mysql = self.mysql(state['units'])
+        if mysql is not None:
+            state['mysql'] = mysql
         rabbitmq = self.rabbitmq(state['units'])
         if rabbitmq is not None:
             state['rabbitmq'] = rabbitmq

@@ -166,3 +166,65 @@ def test_files_content_and_paths(tmp_path, capsys, monkeypatch):
     assert paths[str(tmp_path / 'etc' / 'big')]['type'] == 'file'
     assert str(tmp_path / 'missing') not in paths
     assert set(paths[str(conf)]) == {'type', 'mode', 'owner', 'group'}
+
+
+class FakeCursor(object):
+    """Rows of a MariaDB server with one database, a service account and root."""
+
+    DB_ROW = dict(Host='%', Db='glance', User='glance', Select_priv='Y', Insert_priv='Y', Grant_priv='N')
+    ROWS = {
+        'information_schema.SCHEMATA': [dict(SCHEMA_NAME='glance', DEFAULT_CHARACTER_SET_NAME='utf8mb4',
+                                             DEFAULT_COLLATION_NAME='utf8mb4_general_ci')],
+        'mysql.user': [dict(Host='%', User='glance', plugin='mysql_native_password', Password='',
+                            authentication_string='*ABC', Select_priv='N', Super_priv='N'),
+                       dict(Host='localhost', User='root', plugin='unix_socket', Password='', authentication_string='',
+                            Select_priv='Y', Super_priv='Y')],
+        'mysql.db': [DB_ROW],
+        'mysql.tables_priv': [dict(User='root', Host='localhost')],
+        'mysql.columns_priv': [], 'mysql.procs_priv': [],
+    }
+
+    def __init__(self):
+        self.rows = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def execute(self, sql):
+        self.rows = [rows for table, rows in self.ROWS.items() if ' ' + table in sql][0]
+
+    def fetchall(self):
+        return self.rows
+
+
+class FakeConnection(object):
+    def cursor(self, kind=None):
+        return FakeCursor()
+
+    def close(self):
+        pass
+
+
+def test_mysql_databases_and_accounts_through_the_socket(tmp_path, capsys, monkeypatch):
+    seen = {}
+
+    def connect(**kwargs):
+        seen.update(kwargs)
+        return FakeConnection()
+    monkeypatch.setattr(host_state.pymysql, 'connect', connect)
+    units = UNITS + 'mariadb.service loaded active running MariaDB\n'
+    res, dummy = run(capsys, monkeypatch, units=units, policy_dir=str(tmp_path), mysql_socket='/run/mysqld/mysqld.sock')
+    mysql = res['state']['mysql']
+    assert seen == {'unix_socket': '/run/mysqld/mysqld.sock', 'user': 'root', 'connect_timeout': 5}
+    assert mysql['databases'] == {'glance': {'charset': 'utf8mb4', 'collation': 'utf8mb4_general_ci'}}
+    assert mysql['accounts']['glance@%'] == {'plugin': 'mysql_native_password', 'hash': '*ABC', 'global': [],
+                                             'databases': {'glance': ['INSERT', 'SELECT']}, 'other': False}
+    assert mysql['accounts']['root@localhost']['global'] == ['SELECT', 'SUPER']
+    assert mysql['accounts']['root@localhost']['other'] is True
+    assert mysql['database_privileges'] == ['GRANT', 'INSERT', 'SELECT']
+    # Not read where the server does not run.
+    res, dummy = run(capsys, monkeypatch, policy_dir=str(tmp_path), mysql_socket='/run/mysqld/mysqld.sock')
+    assert 'mysql' not in res['state']
