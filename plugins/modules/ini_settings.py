@@ -91,7 +91,6 @@ options:
         description: What identifies the settings, for example a checksum of them computed by the caller.
         type: str
         required: true
-        no_log: false
       name:
         description: Who writes these settings; each writer of a file (two roles writing one file) has its own record.
         type: str
