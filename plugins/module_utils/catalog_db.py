@@ -156,3 +156,60 @@ class DatabaseReader(object):
     def check_passwords(self, checks):
         self.read()
         return dict((user_id, password_matches(password, self._hashes.get(user_id))) for user_id, password in checks)
+
+
+def bootstrap_state(url, want, chain_roles):
+    """What keystone_bootstrap's probe reports, read from keystone's tables:
+    ``want`` holds the default domain id, project, username, role, region
+    and password; ``chain_roles`` the roles this keystone's bootstrap puts
+    between member and the admin role (``manager`` since 2023.2) and
+    whether it makes ``service``. None when a password cannot be checked
+    here (the probe then decides)."""
+    rows = database.query_dicts(url, dict(STATEMENTS, implied='SELECT prior_role_id, implied_role_id FROM implied_role'))
+    found, hashes = records(rows)
+    state = {'domain': want['domain'] if any(d['id'] == want['domain'] for d in found['domains']) else None}
+    project = [p['id'] for p in found['projects'] if p['name'] == want['project'] and p['domain_id'] == want['domain']]
+    state['project'] = project[0] if project and state['domain'] else None
+    users = [u for u in found['users'] if u['name'] == want['username'] and u['domain_id'] == want['domain']]
+    user = None
+    if users and state['domain']:
+        matches = password_matches(want['password'], hashes.get(users[0]['id'])) if want['password'] is not None else None
+        if want['password'] is not None and not matches:
+            # A mismatch is what bcrypt says, or a hash this cannot check.
+            return None
+        user = {'id': users[0]['id'], 'enabled': users[0]['enabled'] is not False, 'password_matches': matches}
+    state['user'] = user
+    chain = ['reader', 'member'] + list(chain_roles['between']) + [want['role']]
+    names = chain + (['service'] if chain_roles['service'] else [])
+    roles = dict((name, None) for name in names)
+    for role in found['roles']:
+        if role['domain_id'] is None and role['name'] in roles:
+            roles[role['name']] = role['id']
+    implied = set((r['prior_role_id'], r['implied_role_id']) for r in rows['implied'])
+
+    def implies(prior, imp):
+        return bool(roles[prior] and roles[imp] and (roles[prior], roles[imp]) in implied)
+    state['role_order'] = names
+    state['roles'] = roles
+    state['implied'] = [['%s -> %s' % (prior, imp), implies(prior, imp)] for imp, prior in zip(chain[:-1], chain[1:])]
+    state['stale_implied'] = ([['%s -> member' % want['role'], implies(want['role'], 'member')]]
+                              if 'manager' in chain else [])
+    admin = roles[want['role']]
+    grants = found['role_assignments']
+    state['project_grant'] = bool(user and state['project'] and admin and any(
+        g.get('user_id') == user['id'] and g.get('project_id') == state['project'] and g['role_id'] == admin
+        and not g['inherited'] for g in grants))
+    state['system_grant'] = bool(user and admin and any(
+        g.get('user_id') == user['id'] and g.get('system') and g['role_id'] == admin for g in grants))
+    state['region'] = want['region'] if want['region'] and any(r['id'] == want['region'] for r in found['regions']) else None
+    services = [s for s in found['services'] if s['type'] == 'identity']
+    if len(services) > 1:
+        return None
+    state['service'] = {'id': services[0]['id'], 'name': services[0]['name']} if services else None
+    endpoints = {}
+    for endpoint in found['endpoints']:
+        if services and endpoint['service_id'] == services[0]['id'] and (
+                not want['region'] or endpoint['region_id'] == want['region']):
+            endpoints[endpoint['interface']] = endpoint['url']
+    state['endpoints'] = endpoints
+    return state

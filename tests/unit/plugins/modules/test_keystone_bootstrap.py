@@ -22,6 +22,7 @@ import pytest
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
+from ansible_collections.stackcraft.openstack.plugins.module_utils import catalog_db, database
 from ansible_collections.stackcraft.openstack.plugins.modules import keystone_bootstrap
 
 PASSWORD = 'Adm1nS3cretPw'
@@ -469,3 +470,89 @@ def test_bad_input(keystone, capsys, repos, args, message):
     rc, res, out = run(capsys, repos, **args)
     assert rc == 1 and message in res['msg']
     assert keystone.calls == []
+
+
+# -- the database path ----------------------------------------------------------
+
+class FakeBcrypt(object):
+    @staticmethod
+    def checkpw(secret, hashed):
+        return hashed == b'$2b$' + secret
+
+
+def database_rows(fake):
+    """keystone's tables as the fake keystone holds its state."""
+    rows = dict(regions=[dict(id=r, description='', parent_region_id=None) for r in fake.regions],
+                projects=[dict(id='<<keystone.domain.root>>', name='<<keystone.domain.root>>', extra='{}', description='',
+                               enabled=1, domain_id='<<keystone.domain.root>>', is_domain=1)],
+                roles=[dict(id=rid, name=name, domain_id='<<null>>', description=None) for name, rid in fake.roles.items()],
+                groups=[], users=[], passwords=[], system_assignments=[],
+                services=[dict(id=s['id'], type=s['type'], enabled=1, extra=json.dumps(dict(name=s['name'])))
+                          for s in fake.services],
+                endpoints=[dict(id=e['id'], interface=e['interface'], service_id=e['service_id'], url=e['url'], enabled=1,
+                                region_id=e['region']) for e in fake.endpoints],
+                assignments=[dict(type='UserProject', actor_id=u, target_id=p, role_id=r, inherited=0)
+                             for u, p, r in fake.project_grants],
+                implied=[dict(prior_role_id=a, implied_role_id=b) for a, b in fake.implied])
+    if fake.domain:
+        rows['projects'].append(dict(id='default', name='Default', extra='{}', description='', enabled=1,
+                                     domain_id='<<keystone.domain.root>>', is_domain=1))
+    rows['projects'] += [dict(id=pid, name=name, extra='{}', description='', enabled=1, domain_id='default', is_domain=0)
+                         for name, pid in fake.projects.items()]
+    for number, (name, user) in enumerate(sorted(fake.users.items())):
+        rows['users'].append(dict(id=user['id'], extra='{}', enabled=int(user['enabled']), default_project_id=None,
+                                  domain_id='default', name=name, local_id=number))
+        rows['passwords'].append(dict(local_user_id=number, password_hash='$2b$' + user['password'], expires_at_int=None,
+                                      created_at_int=1, id=number))
+    rows['system_assignments'] = [dict(type='UserSystem', actor_id=u, target_id='system', role_id=r, inherited=0)
+                                  for u, r in fake.system_grants]
+    return rows
+
+
+@pytest.fixture
+def keystone_db(keystone, monkeypatch, repos):
+    """keystone's database and code as the module finds them."""
+    conf = repos['config_files'][0]
+    with open(conf, 'a') as handle:
+        handle.write('[database]\nconnection = mysql+pymysql://keystone:DbSecret1@127.0.0.1/keystone\n')
+    # keystone 24 on: the methods the probe looks for on Bootstrapper.
+    code = u'class Bootstrapper(object):\n' + (u'    def _bootstrap_manager_role(self):\n        pass\n\n'
+                                              u'    def _bootstrap_service_role(self):\n        pass\n'
+                                              if keystone.modern else u'    pass\n')
+    monkeypatch.setattr(keystone_bootstrap, 'bootstrap_code', lambda: code)
+    monkeypatch.setattr(catalog_db, 'bcrypt', FakeBcrypt())
+    monkeypatch.setattr(catalog_db, 'HAS_BCRYPT', True)
+    monkeypatch.setattr(database, 'HAS_PYMYSQL', True)
+    monkeypatch.setattr(database, 'query_dicts', lambda url, statements: database_rows(keystone))
+    return keystone
+
+
+def test_database_path_gives_the_probes_state_and_skips_the_probe(keystone_db, capsys, repos):
+    rc, first, dummy = run(capsys, repos)
+    assert first['changed'] is True
+    calls = len(keystone_db.calls)
+    rc, res, out = run(capsys, repos, diff=True)
+    assert rc == 0 and not res['changed'] and res['changes'] == []
+    assert keystone_db.calls[calls:] == []  # neither the probe nor keystone-manage
+    for key in ('admin_user_id', 'admin_project_id', 'role_ids', 'service_id', 'endpoints'):
+        assert res[key] == first[key], key
+    assert res['diff']['before'] == res['diff']['after']
+    assert 'DbSecret1' not in out
+    # The database's state is the probe's own, key for key.
+    want = dict(domain='default', project='admin', username='admin', role='admin', region='RegionOne', password=PASSWORD)
+    chain = {'between': ['manager'] if keystone_db.modern else [], 'service': keystone_db.modern}
+    probed = keystone_db.probe(dict(want, config_files=[]), PASSWORD)[1]
+    assert catalog_db.bootstrap_state('mysql://x@y/keystone', want, chain) == json.loads(
+        probed[len(keystone_bootstrap.STATE_MARKER):])
+
+
+def test_database_path_hands_differences_to_the_probe(keystone_db, capsys, repos):
+    run(capsys, repos)
+    # A password the database shows as another one, and a missing grant:
+    # the probe decides, and bootstrap runs.
+    keystone_db.users['admin']['password'] = 'other'
+    keystone_db.project_grants.clear()
+    calls = len(keystone_db.calls)
+    rc, res, dummy = run(capsys, repos)
+    assert res['changed'] is True and 'bootstrap' in subcommands(keystone_db)[-1:]
+    assert keystone_db.calls[calls]['argv'][0] == PYTHON
