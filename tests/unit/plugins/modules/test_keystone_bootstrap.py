@@ -516,9 +516,9 @@ def keystone_db(keystone, monkeypatch, repos):
     with open(conf, 'a') as handle:
         handle.write('[database]\nconnection = mysql+pymysql://keystone:DbSecret1@127.0.0.1/keystone\n')
     # keystone 24 on: the methods the probe looks for on Bootstrapper.
-    code = u'class Bootstrapper(object):\n' + (u'    def _bootstrap_manager_role(self):\n        pass\n\n'
-                                              u'    def _bootstrap_service_role(self):\n        pass\n'
-                                              if keystone.modern else u'    pass\n')
+    methods = (u'    def _bootstrap_manager_role(self):\n        pass\n\n'
+               u'    def _bootstrap_service_role(self):\n        pass\n')
+    code = u'class Bootstrapper(object):\n' + (methods if keystone.modern else u'    pass\n')
     monkeypatch.setattr(keystone_bootstrap, 'bootstrap_code', lambda: code)
     monkeypatch.setattr(catalog_db, 'bcrypt', FakeBcrypt())
     monkeypatch.setattr(catalog_db, 'HAS_BCRYPT', True)
