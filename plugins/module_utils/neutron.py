@@ -293,7 +293,9 @@ class NetworkApi(object):
                     raise
                 self.sleep(5)
 
-    def read(self):
+    def read(self, routers=True):
+        """The records; ``routers`` False: none listed (neutron without its
+        L3 plugin answers 404 to /routers)."""
         net = self.conn.network
         networks = [network_record(n.id, n.name, n.provider_network_type, n.provider_physical_network,
                                    n.provider_segmentation_id, n.is_router_external, n.is_shared)
@@ -305,7 +307,7 @@ class NetworkApi(object):
         routers = [router_record(r.id, r.name, (r.external_gateway_info or {}).get('network_id'),
                                  [ip['subnet_id'] for port in net.ports(device_id=r.id)
                                   if port.device_owner in ROUTER_INTERFACE_OWNERS for ip in port.fixed_ips or []])
-                   for r in net.routers()]
+                   for r in (net.routers() if routers else [])]
         return _index(dict(networks=networks, subnets=subnets, routers=routers))
 
     def alive_agents(self):

@@ -302,7 +302,7 @@ class NeutronNetworks(StackcraftModule):
                     return self.result(todo, self.listed_ids(desired, neutron.current_ids(current)), 'database')
         api = neutron.NetworkApi(connect(self.module), wait=params['api_wait'])
         try:
-            current = api.read()
+            current = api.read(routers=bool(desired['routers']))
             todo = neutron.plan(desired, current)
             ids = neutron.current_ids(current)
             if todo.changed and not self.check_mode:

@@ -42,6 +42,8 @@ class FakeNetwork(object):
         self.agents_ = []
         self.writes = []
         self.fail_listing = []
+        # neutron's L3 service plugin loaded (/routers answers).
+        self.l3 = True
 
     def _new(self, store, **attrs):
         attrs['id'] = 'id-%d' % next(_ids)
@@ -57,6 +59,8 @@ class FakeNetwork(object):
         return list(self.subnets_.values())
 
     def routers(self):
+        if not self.l3:
+            raise HttpError(404)
         return list(self.routers_.values())
 
     def ports(self, device_id):
@@ -296,3 +300,10 @@ def test_plan_rejects_a_subnet_on_another_network():
                    routers={})
     with pytest.raises(ModuleError, match='subnet s exists on another network than a'):
         neutron.plan(desired, current)
+
+
+def test_no_router_listing_without_routers(conn, capsys):
+    conn.network.l3 = False
+    assert run(capsys, networks=NETWORKS[:1])['changed']
+    assert not run(capsys, networks=NETWORKS[:1])['changed']
+    assert run(capsys, networks=NETWORKS[:1], routers=ROUTERS[:1])['msg'] == 'neutron API: HTTP 404'
