@@ -31,6 +31,8 @@ author:
   - stackcraft developers (@stackcraft)
 requirements:
   - openstacksdk >= 0.101
+extends_documentation_fragment:
+  - stackcraft.openstack.openstack
 attributes:
   check_mode:
     support: full
@@ -39,43 +41,6 @@ attributes:
     support: full
     description: The objects that change, before and after; passwords appear only masked.
 options:
-  cloud:
-    description:
-      - Name of a cloud in C(clouds.yaml), or a whole cloud config dict (then the other connection options must not be given).
-    type: raw
-  auth:
-    description:
-      - Authentication values (C(auth_url), C(username), C(password), C(project_name), C(user_domain_name)...).
-    type: dict
-  auth_type:
-    description:
-      - keystoneauth plugin name, for example C(password) or C(v3applicationcredential).
-    type: str
-  region_name:
-    description:
-      - Region whose identity endpoint the connection uses.
-    type: str
-  interface:
-    description:
-      - Endpoint interface the connection uses.
-    type: str
-    default: public
-    choices: [public, internal, admin]
-    aliases: [endpoint_type]
-  validate_certs:
-    description:
-      - Verify TLS certificates (openstacksdk's default when unset).
-    type: bool
-    aliases: [verify]
-  ca_cert:
-    description:
-      - CA bundle to verify TLS certificates with.
-    type: str
-    aliases: [cacert]
-  api_timeout:
-    description:
-      - Timeout of each API request, in seconds.
-    type: int
   default_domain:
     description:
       - Domain name used where an item gives none (projects, groups, users and the names in role assignments).

@@ -27,6 +27,8 @@ author:
   - stackcraft developers (@stackcraft)
 requirements:
   - openstacksdk >= 0.101
+extends_documentation_fragment:
+  - stackcraft.openstack.openstack
 attributes:
   check_mode:
     support: full
@@ -35,43 +37,6 @@ attributes:
     support: full
     description: The operations the run makes (or would make).
 options:
-  cloud:
-    description:
-      - Name of a cloud in C(clouds.yaml), or a whole cloud config dict (then the other connection options must not be given).
-    type: raw
-  auth:
-    description:
-      - Authentication values (C(auth_url), C(username), C(password), C(project_name), C(user_domain_name)...).
-    type: dict
-  auth_type:
-    description:
-      - keystoneauth plugin name, for example C(password).
-    type: str
-  region_name:
-    description:
-      - Region whose network endpoint the connection uses.
-    type: str
-  interface:
-    description:
-      - Endpoint interface the connection uses.
-    type: str
-    default: public
-    choices: [public, internal, admin]
-    aliases: [endpoint_type]
-  validate_certs:
-    description:
-      - Verify TLS certificates (openstacksdk's default when unset).
-    type: bool
-    aliases: [verify]
-  ca_cert:
-    description:
-      - CA bundle to verify TLS certificates with.
-    type: str
-    aliases: [cacert]
-  api_timeout:
-    description:
-      - Timeout of each API request, in seconds.
-    type: int
   api_wait:
     description:
       - Seconds to keep retrying the first listing while neutron-api answers
