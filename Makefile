@@ -99,17 +99,20 @@ guest:
 # The checks that need no machine run beside the guest build and the
 # scenarios (the first two are light), their output kept in
 # build/logs/static.log and shown at the end; either lane failing fails.
+# The scenarios' failed tasks are shown again last: CI keeps a log's tail.
 # What installs host packages runs first: the lanes would race for dpkg.
 static: lint unit argspec sanity build
 
 test: venv collection-link host sanity-prep
 	mkdir -p $(BUILD)/logs
+	rm -f $(BUILD)/logs/failures.txt
 	$(MAKE) --no-print-directory static >$(BUILD)/logs/static.log 2>&1 & static=$$!; \
 	machines=0; $(MAKE) --no-print-directory guest molecule || machines=$$?; \
 	checks=0; wait $$static || checks=$$?; \
 	if [ $$checks = 0 ]; then tail -n 20 $(BUILD)/logs/static.log; else cat $(BUILD)/logs/static.log; fi; \
 	echo "static checks (lint unit argspec sanity build): $$([ $$checks = 0 ] && echo ok || echo FAILED)"; \
 	echo "machines (guest, scenarios): $$([ $$machines = 0 ] && echo ok || echo FAILED)"; \
+	if [ -s $(BUILD)/logs/failures.txt ]; then echo; echo "why (again, from $(BUILD)/logs/failures.txt):"; cat $(BUILD)/logs/failures.txt; fi; \
 	[ $$checks = 0 ] && [ $$machines = 0 ]
 
 # The VLAN mode on libvirt VMs (own kernel, 802.1Q), which the nspawn
